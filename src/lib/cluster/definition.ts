@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { FlixError } from '../errors.js';
+import { builtinClustersDir } from '../paths.js';
+
+/**
+ * A cluster definition (cluster/*.yaml): zones, restart policy, timeouts and, per engine, whether
+ * it runs, its heap and its ports. A port is `auto` (assigned at `flix up`, kept for the next up
+ * while it stays free) or pinned to a number. For a per-zone engine (memcached, edge) a pinned
+ * port is the first zone's; the next zones take the following ports.
+ */
+
+const port = z.union([z.literal('auto'), z.number().int().min(1024).max(65535)]);
+const heap = z.string().regex(/^[1-9][0-9]*[mg]$/, 'must be a size like 256m or 1g');
+
+const auto = () => port.default('auto');
+
+const schema = z.strictObject({
+  description: z.string().optional(),
+  zones: z
+    .array(z.string().regex(/^[a-z][a-z0-9]{0,7}$/, 'a zone is a short lowercase name like a, b or eu1'))
+    .min(1, 'a cluster needs at least one zone')
+    .max(9)
+    .refine((zs) => new Set(zs).size === zs.length, 'zone names must be unique'),
+  restart: z
+    .strictObject({
+      policy: z.enum(['always', 'on-failure', 'never']).default('on-failure'),
+      maxRestarts: z.number().int().min(0).max(100).default(5),
+      backoffMs: z.number().int().min(0).max(60_000).default(1000),
+    })
+    .prefault({}),
+  timeouts: z
+    .strictObject({
+      startSeconds: z.number().int().min(5).max(1800).default(240),
+      stopSeconds: z.number().int().min(1).max(600).default(20),
+    })
+    .prefault({}),
+  engines: z
+    .strictObject({
+      kafka: z
+        .strictObject({ enabled: z.boolean().default(true), heap: heap.default('512m'), ports: z.strictObject({ broker: auto(), controller: auto() }).prefault({}) })
+        .prefault({}),
+      cassandra: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          heap: heap.default('1g'),
+          ports: z.strictObject({ native: auto(), storage: auto(), jmx: auto() }).prefault({}),
+        })
+        .prefault({}),
+      elasticsearch: z
+        .strictObject({ enabled: z.boolean().default(true), heap: heap.default('512m'), ports: z.strictObject({ http: auto(), transport: auto() }).prefault({}) })
+        .prefault({}),
+      mysql: z
+        .strictObject({ enabled: z.boolean().default(true), bufferPool: heap.default('64m'), ports: z.strictObject({ mysql: auto() }).prefault({}) })
+        .prefault({}),
+      memcached: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          memoryMb: z.number().int().min(8).max(65536).default(64),
+          ports: z.strictObject({ memcached: auto() }).prefault({}),
+        })
+        .prefault({}),
+      origin: z
+        .strictObject({ enabled: z.boolean().default(true), heap: heap.default('256m'), ports: z.strictObject({ http: auto() }).prefault({}) })
+        .prefault({}),
+      edge: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          cacheMaxSize: heap.default('1g'),
+          ports: z.strictObject({ http: auto() }).prefault({}),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+});
+
+export type ClusterDefinition = z.infer<typeof schema>;
+export type EngineSettings = ClusterDefinition['engines'];
+
+export interface LoadedDefinition {
+  file: string;
+  definition: ClusterDefinition;
+}
+
+/** Resolve `--cluster`: a path, or the name of a built-in definition (`default`, `ci`). */
+export function resolveClusterFile(flag: string | undefined): string {
+  if (!flag) return join(builtinClustersDir, 'default.yaml');
+  if (/^[a-z0-9-]+$/.test(flag)) return join(builtinClustersDir, `${flag}.yaml`);
+  return flag;
+}
+
+export async function loadClusterDefinition(file: string): Promise<LoadedDefinition> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new FlixError(`Cannot read cluster file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, {
+      code: 'invalidConfig',
+      nextStep: `check the path, or use a built-in definition: --cluster default | --cluster ci`,
+    });
+  }
+  return { file, definition: parseClusterDefinition(text, file) };
+}
+
+/** Parse and validate; every problem is reported as `file: field: message`. */
+export function parseClusterDefinition(text: string, file: string): ClusterDefinition {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0];
+    const where = first?.linePos?.[0] ? `line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
+    throw new FlixError(`${file}: not valid YAML (${where}): ${first?.code ?? 'error'}`, {
+      code: 'invalidConfig',
+      details: first?.message,
+      nextStep: `fix the YAML syntax in ${file}`,
+    });
+  }
+  const raw = doc.toJS() ?? {};
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const field = issue.path.length ? issue.path.join('.') : '(top level)';
+      const keys = issue.code === 'unrecognized_keys' ? `: ${issue.keys.join(', ')}` : '';
+      return `  ${file}: ${field}: ${issue.message}${keys}`;
+    });
+    throw new FlixError(`${file} is not a valid cluster definition`, {
+      code: 'invalidConfig',
+      details: lines.join('\n'),
+      nextStep: `correct the fields above; cluster/default.yaml documents every field`,
+    });
+  }
+  return result.data;
+}

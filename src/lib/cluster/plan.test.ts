@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { clusterPaths } from '../paths.js';
+import { parseClusterDefinition } from './definition.js';
+import { planCluster, portRequests } from './plan.js';
+
+describe('cluster plan', () => {
+  const def = parseClusterDefinition(
+    'zones: [a, b]\nengines:\n  elasticsearch: { enabled: false }\n  edge: { ports: { http: 8080 } }',
+    'x.yaml',
+  );
+
+  it('makes one component per engine and one per zone for memcached and edges', () => {
+    const names = [...new Set(portRequests(def).map((r) => r.component))];
+    expect(names).toEqual(['kafka', 'cassandra', 'mysql', 'memcached-a', 'memcached-b', 'origin', 'edge-a', 'edge-b']);
+  });
+
+  it('pins per-zone ports upward from zone a', () => {
+    const edge = portRequests(def).filter((r) => r.component.startsWith('edge-'));
+    expect(edge.map((r) => r.pinned)).toEqual([8080, 8081]);
+  });
+
+  it('wires edges to the origin, with endpoints, zones and per-component dirs', () => {
+    const ports = Object.fromEntries(
+      portRequests(def).map((r, i) => [r.component, { [r.port]: 31000 + i }]),
+    ) as Record<string, Record<string, number>>;
+    ports.kafka = { broker: 31000, controller: 31001 };
+    ports.cassandra = { native: 31002, storage: 31003, jmx: 31004 };
+    const plan = planCluster(def, ports, clusterPaths('t', { FLIX_HOME: '/h' }));
+    const edgeB = plan.find((c) => c.name === 'edge-b');
+    expect(edgeB).toMatchObject({
+      role: 'edge',
+      zone: 'b',
+      dependsOn: ['origin'],
+      endpoint: `http://127.0.0.1:${ports['edge-b']?.http}`,
+      dataDir: '/h/clusters/t/data/edge-b',
+      logFile: '/h/clusters/t/logs/edge-b.log',
+    });
+    expect(edgeB?.settings.originPort).toBe(ports.origin?.http);
+    expect(plan.find((c) => c.name === 'kafka')).toMatchObject({ zone: null, endpoint: '127.0.0.1:31000', dependsOn: [] });
+  });
+});

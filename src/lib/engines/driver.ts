@@ -1,0 +1,24 @@
+import type { ComponentPlan } from '../cluster/components.js';
+import type { LaunchSpec } from '../runtime/native/processes.js';
+
+/** What a driver needs to know about the machine it starts an engine on. */
+export interface EngineContext {
+  clusterName: string;
+  /** $FLIX_HOME/engines */
+  enginesDir: string;
+  /** unprivileged account for engines that refuse root (Elasticsearch) */
+  runAs: { uid: number; gid: number } | null;
+}
+
+/**
+ * How the native runtime starts one engine and tells it is healthy (STYLE.md #9: a builder plus
+ * a readiness strategy; here readiness is always a query through the engine's real client).
+ */
+export interface EngineDriver {
+  /** Render configs and initialise the data dir. Idempotent: a restart keeps the data. */
+  prepare(c: ComponentPlan, ctx: EngineContext): Promise<void>;
+  /** The foreground process to run. */
+  launch(c: ComponentPlan, ctx: EngineContext): LaunchSpec;
+  /** Resolves when the engine answers through its real client; throws with the reason if not. */
+  probe(c: ComponentPlan, ctx: EngineContext): Promise<void>;
+}

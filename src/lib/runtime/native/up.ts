@@ -1,0 +1,165 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { ComponentPlan, EngineId } from '../../cluster/components.js';
+import { loadClusterDefinition } from '../../cluster/definition.js';
+import { startWaves } from '../../cluster/order.js';
+import { instances, planCluster, portRequests } from '../../cluster/plan.js';
+import { assignPorts, autoRangeFor, loopbackPorts, type PortAssignment } from '../../cluster/ports.js';
+import { type ClusterState, readJson, readState, writeJsonAtomic } from '../../cluster/state.js';
+import { checkEngine } from '../../engines/installation.js';
+import { FlixError } from '../../errors.js';
+import { clusterPaths, enginesDir, flixBin } from '../../paths.js';
+import { clusterLiveness } from './liveness.js';
+import type { SupervisorPlan } from './plan-file.js';
+import { isOurProcessAlive, processStartTime, tailFile } from './processes.js';
+import { engineRunAs } from './run-as.js';
+
+export interface UpOptions {
+  name: string;
+  clusterFile: string;
+  env?: NodeJS.ProcessEnv;
+  /** called with every new state while the cluster starts */
+  onProgress?: (state: ClusterState) => void;
+  /** aborting stops the half-started cluster */
+  signal?: AbortSignal;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `flix up`: validate, check engines and ports, hand a plan to a detached supervisor and follow
+ * its state until every component is healthy. On failure the supervisor has already stopped
+ * what it started; the error names the component and shows its last log lines.
+ */
+export async function up(opts: UpOptions): Promise<ClusterState> {
+  const env = opts.env ?? process.env;
+  const paths = clusterPaths(opts.name, env);
+  const { definition } = await loadClusterDefinition(opts.clusterFile);
+
+  const live = await clusterLiveness(opts.name, env);
+  if (live.supervisorAlive) {
+    throw new FlixError(`cluster '${opts.name}' is already running (supervisor pid ${live.state?.supervisor.pid})`, {
+      code: 'alreadyRunning',
+      nextStep: `\`flix status --name ${opts.name}\` to see it, \`flix down --name ${opts.name}\` to stop it, or start another with --name`,
+    });
+  }
+  if (live.liveComponents.length > 0) {
+    throw new FlixError(
+      `cluster '${opts.name}' has components still running without a supervisor: ${live.liveComponents.map((c) => `${c.name} (pid ${c.pid})`).join(', ')}`,
+      { code: 'alreadyRunning', nextStep: `\`flix down --name ${opts.name}\` stops them` },
+    );
+  }
+
+  const engines = [...new Set(instances(definition).map((i) => i.engine))] as EngineId[];
+  const missing = engines.map((e) => checkEngine(e, enginesDir(env))).filter((c) => !c.installed);
+  if (missing.length > 0) {
+    throw new FlixError(`engines not installed: ${missing.map((m) => `${m.engine} (${m.missing.join(', ')})`).join('; ')}`, {
+      code: 'engineMissing',
+      nextStep: '`flix setup --yes` installs them; `flix doctor` shows what is present',
+    });
+  }
+  const runAs = engineRunAs();
+  if (runAs === 'missing' && engines.includes('elasticsearch')) {
+    throw new FlixError('Elasticsearch refuses to run as root and the unprivileged user `flix` does not exist', {
+      code: 'engineMissing',
+      nextStep: '`flix setup --yes` creates it',
+    });
+  }
+
+  const previous = (await readJson<PortAssignment>(paths.ports)) ?? undefined;
+  const ports = await assignPorts(portRequests(definition), loopbackPorts, { previous, ...autoRangeFor(opts.name) });
+  await writeJsonAtomic(paths.ports, ports);
+
+  const components: ComponentPlan[] = planCluster(definition, ports, paths);
+  const plan: SupervisorPlan = {
+    name: opts.name,
+    clusterFile: opts.clusterFile,
+    restart: definition.restart,
+    timeouts: definition.timeouts,
+    components,
+  };
+  await writeJsonAtomic(paths.plan, plan);
+  await rm(paths.state, { force: true });
+
+  mkdirSync(paths.logs, { recursive: true });
+  const logFd = openSync(paths.supervisorLog, 'a');
+  const child = spawn(process.execPath, [flixBin, 'supervise', '--name', opts.name], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+    env: { ...env, FLIX_SUPERVISOR: '1' },
+  });
+  child.unref();
+  const supervisorPid = child.pid as number;
+  const supervisorStart = processStartTime(supervisorPid);
+
+  const onAbort = () => {
+    try {
+      process.kill(supervisorPid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const waves = startWaves(components).length;
+  const deadline = Date.now() + (definition.timeouts.startSeconds * waves + 30) * 1000;
+  let lastJson = '';
+  try {
+    while (Date.now() < deadline) {
+      const state = await readState(paths.state);
+      if (state) {
+        const json = JSON.stringify(state);
+        if (json !== lastJson) {
+          lastJson = json;
+          opts.onProgress?.(state);
+        }
+        if (state.phase === 'running') return state;
+        if (state.phase === 'failed' || state.phase === 'stopped') {
+          await waitForExit(supervisorPid, supervisorStart, (definition.timeouts.stopSeconds + 10) * 1000);
+          if (opts.signal?.aborted) throw aborted(opts.name);
+          const f = state.failure;
+          throw new FlixError(
+            f ? `${f.component} failed to start: ${f.message}` : `cluster '${opts.name}' stopped while starting`,
+            {
+              code: 'componentFailed',
+              details: f
+                ? `last lines of ${f.logFile}:\n${f.logTail.map((l) => `  ${l}`).join('\n')}\nEverything already started has been stopped.`
+                : undefined,
+              nextStep: f ? `read ${f.logFile}, fix the cause, then \`flix up\` again` : undefined,
+            },
+          );
+        }
+      }
+      if (!isOurProcessAlive(supervisorPid, supervisorStart)) {
+        const again = await readState(paths.state);
+        if (again?.phase === 'running') return again;
+        if (again?.phase === 'failed') continue; // reported above on the next turn
+        throw new FlixError(`the supervisor of '${opts.name}' exited unexpectedly`, {
+          code: 'componentFailed',
+          details: tailFile(paths.supervisorLog, 20).join('\n'),
+          nextStep: `read ${paths.supervisorLog}; \`flix down --name ${opts.name}\` cleans up anything left`,
+        });
+      }
+      await sleep(200);
+    }
+    onAbort();
+    throw new FlixError(`cluster '${opts.name}' did not become healthy in time`, {
+      code: 'timeout',
+      nextStep: `\`flix status --name ${opts.name}\` shows which component is still starting; its log is in ${paths.logs}`,
+    });
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function aborted(name: string): FlixError {
+  return new FlixError(`start of '${name}' interrupted; everything already started has been stopped`, {
+    code: 'componentFailed',
+  });
+}
+
+async function waitForExit(pid: number, startTime: number | null, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (isOurProcessAlive(pid, startTime) && Date.now() < deadline) await sleep(100);
+}
