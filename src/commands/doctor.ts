@@ -1,21 +1,29 @@
-import chalk from 'chalk';
 import { Flags } from '@oclif/core';
+import chalk from 'chalk';
 import { FlixCommand } from '../lib/command.js';
 import { type CheckStatus, runDoctor } from '../lib/doctor/doctor.js';
 import { renderTable } from '../lib/ui/table.js';
 
-const mark: Record<CheckStatus, string> = { ok: chalk.green('ok'), warn: chalk.yellow('warn'), problem: chalk.red('PROBLEM') };
+const mark: Record<CheckStatus, string> = {
+  ok: chalk.green('ok'),
+  warn: chalk.yellow('warn'),
+  problem: chalk.red('PROBLEM'),
+};
 
 export default class Doctor extends FlixCommand {
-  static override summary = 'Check what is present, missing or wrong, and print the command that fixes each problem';
-  static override description = `Checks Node, Java (17+), Maven, the system engines (ffmpeg, nginx, memcached, MariaDB), the JVM
-engines under $FLIX_HOME/engines, the Elasticsearch user, disk, memory and the pinned ports of a
-cluster definition. Exit codes: 0 no problems (warnings allowed), 10 problems found.`;
+  static override summary =
+    'Check what is present, missing or wrong, and print the command that fixes each problem';
+  static override description =
+    `Checks Node, Java (17+), Maven, the system engines (ffmpeg, nginx, memcached, MariaDB), the JVM engines under $FLIX_HOME/engines, the Elasticsearch user, disk, memory and the pinned ports of a cluster definition. Exit codes: 0 no problems (warnings allowed), 10 problems found.`;
 
   static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --cluster ci --json'];
 
   static override flags = {
-    cluster: Flags.string({ char: 'c', description: 'cluster definition whose pinned ports to check', default: 'default' }),
+    cluster: Flags.string({
+      char: 'c',
+      description: 'cluster definition whose pinned ports to check',
+      default: 'default',
+    }),
   };
 
   async run() {
@@ -23,7 +31,12 @@ cluster definition. Exit codes: 0 no problems (warnings allowed), 10 problems fo
     const checks = await runDoctor({ clusterFile: flags.cluster });
     const problems = checks.filter((c) => c.status === 'problem');
     if (!this.jsonEnabled()) {
-      this.log(renderTable(['check', 'status', 'detail'], checks.map((c) => [c.check, mark[c.status], c.detail])));
+      this.log(
+        renderTable(
+          ['check', 'status', 'detail'],
+          checks.map((c) => [c.check, mark[c.status], c.detail]),
+        ),
+      );
       if (problems.length) {
         this.log(`\n${problems.length} problem(s). To fix:`);
         for (const f of new Set(problems.map((p) => p.fix).filter(Boolean))) this.log(`  ${f}`);

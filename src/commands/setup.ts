@@ -7,15 +7,15 @@ import { renderTable } from '../lib/ui/table.js';
 
 export default class Setup extends FlixCommand {
   static override summary = 'Install every engine flix needs, once';
-  static override description = `Installs the system packages (ffmpeg, nginx, memcached, MariaDB, a JRE and Maven) through
-apt-get on Debian/Ubuntu or Homebrew on macOS, creates the unprivileged user Elasticsearch runs as
-(when run as root), and fetches the JVM engines — Kafka, Cassandra, Elasticsearch and the S3 origin
-(s3proxy) — from Maven Central into $FLIX_HOME/engines (default ~/.flix/engines), at the versions
-pinned in templates/engines/pom.xml. A second run finds everything present and changes nothing.
+  static override description =
+    `Installs the system packages (ffmpeg, nginx, memcached, MariaDB, a JRE and Maven) through apt-get on Debian/Ubuntu or Homebrew on macOS, creates the unprivileged user Elasticsearch runs as (when run as root), and fetches the JVM engines — Kafka, Cassandra, Elasticsearch and the S3 origin (s3proxy) — from Maven Central into $FLIX_HOME/engines (default ~/.flix/engines), at the versions pinned in templates/engines/pom.xml. A second run finds everything present and changes nothing.
 
 Exit codes: 0 done, 9 an install step failed.`;
 
-  static override examples = ['<%= config.bin %> setup --yes', 'FLIX_HOME=/opt/flix <%= config.bin %> setup --yes --json'];
+  static override examples = [
+    '<%= config.bin %> setup --yes',
+    'FLIX_HOME=/opt/flix <%= config.bin %> setup --yes --json',
+  ];
 
   static override flags = {
     yes: Flags.boolean({ char: 'y', description: 'install without asking (needed without a terminal)' }),
@@ -43,7 +43,12 @@ Exit codes: 0 done, 9 an install step failed.`;
       },
     });
     if (!this.jsonEnabled()) {
-      this.log(renderTable(['step', 'result', 'seconds', 'detail'], result.steps.map((s) => [s.step, s.action, String(s.seconds), s.detail])));
+      this.log(
+        renderTable(
+          ['step', 'result', 'seconds', 'detail'],
+          result.steps.map((s) => [s.step, s.action, String(s.seconds), s.detail]),
+        ),
+      );
       this.log(
         result.changed
           ? '\nSetup complete. Next: `flix doctor` to check the machine, `flix up` to start a cluster.'

@@ -5,9 +5,10 @@ import { clusterLiveness } from '../lib/runtime/native/liveness.js';
 import { componentJson, renderClusterTable } from '../lib/ui/cluster-view.js';
 
 export default class Status extends FlixCommand {
-  static override summary = 'Show each component of a cluster: role, zone, state, pid, endpoint, uptime, restarts';
-  static override description = `Reads the state the cluster's supervisor keeps. Exit codes: 0 running (all healthy),
-8 running but a component is not healthy, 7 not running.`;
+  static override summary =
+    'Show each component of a cluster: role, zone, state, pid, endpoint, uptime, restarts';
+  static override description =
+    `Reads the state the cluster's supervisor keeps. Exit codes: 0 running (all healthy), 8 running but a component is not healthy, 7 not running.`;
 
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --name ci --json'];
 
@@ -25,7 +26,9 @@ export default class Status extends FlixCommand {
     }
     const unhealthy = state.components.filter((c) => c.state !== 'healthy');
     if (!this.jsonEnabled()) {
-      this.log(`cluster '${name}': ${state.phase}, supervisor pid ${state.supervisor.pid}, ${state.clusterFile}`);
+      this.log(
+        `cluster '${name}': ${state.phase}, supervisor pid ${state.supervisor.pid}, ${state.clusterFile}`,
+      );
       this.log(renderClusterTable(state));
     }
     if (state.phase === 'running' && unhealthy.length > 0) process.exitCode = 8;

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
-import { FlixCommand } from '../lib/command.js';
 import { readJson } from '../lib/cluster/state.js';
+import { FlixCommand } from '../lib/command.js';
 import { FlixError } from '../lib/errors.js';
 import { clusterPaths, enginesDir } from '../lib/paths.js';
 import type { SupervisorPlan } from '../lib/runtime/native/plan-file.js';
@@ -16,7 +16,11 @@ export default class Supervise extends FlixCommand {
     const { flags } = await this.parse(Supervise);
     const paths = clusterPaths(flags.name);
     const plan = await readJson<SupervisorPlan>(paths.plan);
-    if (!plan) throw new FlixError(`no plan for cluster '${flags.name}'`, { code: 'notRunning', nextStep: 'use `flix up`' });
+    if (!plan)
+      throw new FlixError(`no plan for cluster '${flags.name}'`, {
+        code: 'notRunning',
+        nextStep: 'use `flix up`',
+      });
     const runAs = engineRunAs();
     const supervisor = new Supervisor(plan, paths, {
       clusterName: plan.name,

@@ -8,13 +8,10 @@ import { createProgress } from '../lib/ui/progress.js';
 
 export default class Up extends FlixCommand {
   static override summary = 'Start a cluster and wait until every component is healthy';
-  static override description = `Starts a detached supervisor that brings up every engine of the cluster in dependency order
-(the JVM engines in parallel), each with its own data dir and log file under $FLIX_HOME/clusters/NAME/,
-waits until each answers through its real client, then prints the components and their endpoints.
-If a component fails to start, everything already started is stopped and its last log lines are shown.
+  static override description =
+    `Starts a detached supervisor that brings up every engine of the cluster in dependency order (the JVM engines in parallel), each with its own data dir and log file under $FLIX_HOME/clusters/NAME/, waits until each answers through its real client, then prints the components and their endpoints. If a component fails to start, everything already started is stopped and its last log lines are shown.
 
-Exit codes: 0 running, 3 invalid cluster file, 4 engine missing (run flix setup), 5 port busy,
-6 already running, 8 a component failed to start, 11 timed out.`;
+Exit codes: 0 running, 3 invalid cluster file, 4 engine missing (run flix setup), 5 port busy, 6 already running, 8 a component failed to start, 11 timed out.`;
 
   static override examples = [
     '<%= config.bin %> up',
@@ -36,7 +33,9 @@ Exit codes: 0 running, 3 invalid cluster file, 4 engine missing (run flix setup)
     const { flags } = await this.parse(Up);
     const name = resolveClusterName(flags.name);
     const clusterFile = resolveClusterFile(flags.cluster);
-    const progress = this.jsonEnabled() ? null : createProgress(`Starting cluster '${name}' (${clusterFile})`);
+    const progress = this.jsonEnabled()
+      ? null
+      : createProgress(`Starting cluster '${name}' (${clusterFile})`);
     const abort = new AbortController();
     const onSigint = () => abort.abort();
     process.once('SIGINT', onSigint);
@@ -52,7 +51,9 @@ Exit codes: 0 running, 3 invalid cluster file, 4 engine missing (run flix setup)
       const seconds = (Date.now() - t0) / 1000;
       if (!this.jsonEnabled()) {
         this.log(renderClusterTable(state));
-        this.log(`\nCluster '${name}' is up in ${seconds.toFixed(1)}s. \`flix status --name ${name}\` shows it, \`flix down --name ${name}\` stops it.`);
+        this.log(
+          `\nCluster '${name}' is up in ${seconds.toFixed(1)}s. \`flix status --name ${name}\` shows it, \`flix down --name ${name}\` stops it.`,
+        );
       }
       return { name, phase: state.phase, seconds, components: state.components.map((c) => componentJson(c)) };
     } finally {

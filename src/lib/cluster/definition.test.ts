@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FlixError } from '../errors.js';
+import type { FlixError } from '../errors.js';
 import { builtinClustersDir } from '../paths.js';
 import { parseClusterDefinition } from './definition.js';
 
@@ -20,7 +20,11 @@ describe('cluster definition', () => {
   it('fills every default from just the zones', () => {
     const def = parse('zones: [a, b]');
     expect(def.zones).toEqual(['a', 'b']);
-    expect(def.engines.kafka).toEqual({ enabled: true, heap: '512m', ports: { broker: 'auto', controller: 'auto' } });
+    expect(def.engines.kafka).toEqual({
+      enabled: true,
+      heap: '512m',
+      ports: { broker: 'auto', controller: 'auto' },
+    });
     expect(def.engines.edge.ports.http).toBe('auto');
     expect(def.restart).toEqual({ policy: 'on-failure', maxRestarts: 5, backoffMs: 1000 });
     expect(def.timeouts.stopSeconds).toBe(20);
@@ -42,7 +46,9 @@ describe('cluster definition', () => {
   });
 
   it('names the file and the field of each problem', () => {
-    const e = errorOf('zones: [a]\nengines:\n  kafka:\n    heap: lots\n  memcached:\n    ports: { memcached: 80 }');
+    const e = errorOf(
+      'zones: [a]\nengines:\n  kafka:\n    heap: lots\n  memcached:\n    ports: { memcached: 80 }',
+    );
     expect(e.exitCode).toBe(3);
     expect(e.details).toContain('my.yaml: engines.kafka.heap: must be a size like 256m or 1g');
     expect(e.details).toContain('my.yaml: engines.memcached.ports.memcached');
@@ -65,6 +71,8 @@ describe('cluster definition', () => {
   });
 
   it('refuses an unknown restart policy', () => {
-    expect(errorOf('zones: [a]\nrestart: { policy: sometimes }').details).toContain('my.yaml: restart.policy');
+    expect(errorOf('zones: [a]\nrestart: { policy: sometimes }').details).toContain(
+      'my.yaml: restart.policy',
+    );
   });
 });

@@ -40,7 +40,11 @@ const schema = z.strictObject({
   engines: z
     .strictObject({
       kafka: z
-        .strictObject({ enabled: z.boolean().default(true), heap: heap.default('512m'), ports: z.strictObject({ broker: auto(), controller: auto() }).prefault({}) })
+        .strictObject({
+          enabled: z.boolean().default(true),
+          heap: heap.default('512m'),
+          ports: z.strictObject({ broker: auto(), controller: auto() }).prefault({}),
+        })
         .prefault({}),
       cassandra: z
         .strictObject({
@@ -50,10 +54,18 @@ const schema = z.strictObject({
         })
         .prefault({}),
       elasticsearch: z
-        .strictObject({ enabled: z.boolean().default(true), heap: heap.default('512m'), ports: z.strictObject({ http: auto(), transport: auto() }).prefault({}) })
+        .strictObject({
+          enabled: z.boolean().default(true),
+          heap: heap.default('512m'),
+          ports: z.strictObject({ http: auto(), transport: auto() }).prefault({}),
+        })
         .prefault({}),
       mysql: z
-        .strictObject({ enabled: z.boolean().default(true), bufferPool: heap.default('64m'), ports: z.strictObject({ mysql: auto() }).prefault({}) })
+        .strictObject({
+          enabled: z.boolean().default(true),
+          bufferPool: heap.default('64m'),
+          ports: z.strictObject({ mysql: auto() }).prefault({}),
+        })
         .prefault({}),
       memcached: z
         .strictObject({
@@ -63,7 +75,11 @@ const schema = z.strictObject({
         })
         .prefault({}),
       origin: z
-        .strictObject({ enabled: z.boolean().default(true), heap: heap.default('256m'), ports: z.strictObject({ http: auto() }).prefault({}) })
+        .strictObject({
+          enabled: z.boolean().default(true),
+          heap: heap.default('256m'),
+          ports: z.strictObject({ http: auto() }).prefault({}),
+        })
         .prefault({}),
       edge: z
         .strictObject({

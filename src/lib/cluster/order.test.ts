@@ -19,7 +19,12 @@ describe('dependency order', () => {
   });
 
   it('refuses a cycle and a missing dependency', () => {
-    expect(() => startWaves([{ name: 'a', dependsOn: ['b'] }, { name: 'b', dependsOn: ['a'] }])).toThrow(/cycle/);
+    expect(() =>
+      startWaves([
+        { name: 'a', dependsOn: ['b'] },
+        { name: 'b', dependsOn: ['a'] },
+      ]),
+    ).toThrow(/cycle/);
     expect(() => startWaves([{ name: 'edge-a', dependsOn: ['origin'] }])).toThrow(
       'component edge-a depends on origin, which is not in the cluster',
     );

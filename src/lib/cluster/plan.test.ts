@@ -11,7 +11,16 @@ describe('cluster plan', () => {
 
   it('makes one component per engine and one per zone for memcached and edges', () => {
     const names = [...new Set(portRequests(def).map((r) => r.component))];
-    expect(names).toEqual(['kafka', 'cassandra', 'mysql', 'memcached-a', 'memcached-b', 'origin', 'edge-a', 'edge-b']);
+    expect(names).toEqual([
+      'kafka',
+      'cassandra',
+      'mysql',
+      'memcached-a',
+      'memcached-b',
+      'origin',
+      'edge-a',
+      'edge-b',
+    ]);
   });
 
   it('pins per-zone ports upward from zone a', () => {
@@ -36,6 +45,10 @@ describe('cluster plan', () => {
       logFile: '/h/clusters/t/logs/edge-b.log',
     });
     expect(edgeB?.settings.originPort).toBe(ports.origin?.http);
-    expect(plan.find((c) => c.name === 'kafka')).toMatchObject({ zone: null, endpoint: '127.0.0.1:31000', dependsOn: [] });
+    expect(plan.find((c) => c.name === 'kafka')).toMatchObject({
+      zone: null,
+      endpoint: '127.0.0.1:31000',
+      dependsOn: [],
+    });
   });
 });

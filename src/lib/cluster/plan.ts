@@ -44,7 +44,11 @@ export function portRequests(def: ClusterDefinition): PortRequest[] {
 }
 
 /** Turn a definition plus assigned ports into the components a runtime starts. */
-export function planCluster(def: ClusterDefinition, ports: PortAssignment, paths: ClusterPaths): ComponentPlan[] {
+export function planCluster(
+  def: ClusterDefinition,
+  ports: PortAssignment,
+  paths: ClusterPaths,
+): ComponentPlan[] {
   const all = instances(def);
   return all.map((inst) => {
     const info = engineCatalog[inst.engine];

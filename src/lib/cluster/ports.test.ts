@@ -32,7 +32,11 @@ describe('port assignment', () => {
   });
 
   it('says which component wants a busy pinned port', async () => {
-    const err = await assignPorts([{ component: 'mysql', port: 'mysql', pinned: 3306 }], busy(3306), range).catch((e) => e);
+    const err = await assignPorts(
+      [{ component: 'mysql', port: 'mysql', pinned: 3306 }],
+      busy(3306),
+      range,
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(FlixError);
     expect((err as FlixError).exitCode).toBe(5);
     expect((err as FlixError).message).toBe('port 3306 (mysql mysql) is already in use');

@@ -80,10 +80,13 @@ export async function assignPorts(
       }
     }
     if (found === undefined) {
-      throw new FlixError(`no free port left in ${opts.rangeStart}-${opts.rangeEnd} for ${r.component}.${r.port}`, {
-        code: 'portBusy',
-        nextStep: 'stop another cluster (`flix down --name ...`) or pin ports in the cluster file',
-      });
+      throw new FlixError(
+        `no free port left in ${opts.rangeStart}-${opts.rangeEnd} for ${r.component}.${r.port}`,
+        {
+          code: 'portBusy',
+          nextStep: 'stop another cluster (`flix down --name ...`) or pin ports in the cluster file',
+        },
+      );
     }
     set(r, found);
   }
@@ -91,7 +94,11 @@ export async function assignPorts(
 }
 
 /** Don't hand a port that another component of this cluster had last time to a new one. */
-function isReservedByPrevious(port: number, previous: PortAssignment | undefined, self: PortRequest): boolean {
+function isReservedByPrevious(
+  port: number,
+  previous: PortAssignment | undefined,
+  self: PortRequest,
+): boolean {
   if (!previous) return false;
   for (const [component, ports] of Object.entries(previous)) {
     for (const [name, p] of Object.entries(ports)) {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { freemem, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { execa } from 'execa';
 import { loadClusterDefinition, resolveClusterFile } from '../cluster/definition.js';
 import { portRequests } from '../cluster/plan.js';
@@ -27,7 +27,8 @@ const setupFix = 'flix setup --yes';
 /** Runs `cmd args` and returns the first line that matches, or the first line. */
 async function versionOf(file: string, args: string[], pattern?: RegExp): Promise<string | null> {
   const r = await execa(file, args, { all: true, reject: false, timeout: 15_000 });
-  const text = r.all ?? '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI colours from tool output
+  const text = (r.all ?? '').replace(/\u001b\[[0-9;]*m/g, '');
   const line = pattern ? text.split('\n').find((l) => pattern.test(l)) : text.split('\n')[0];
   return line?.trim() || null;
 }
@@ -39,7 +40,9 @@ export function javaMajor(versionLine: string): number | null {
   return major === 1 && m[2] ? Number(m[2]) : major;
 }
 
-export async function runDoctor(opts: { clusterFile?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Check[]> {
+export async function runDoctor(
+  opts: { clusterFile?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Check[]> {
   const env = opts.env ?? process.env;
   const checks: Check[] = [];
 
@@ -54,7 +57,12 @@ export async function runDoctor(opts: { clusterFile?: string; env?: NodeJS.Proce
   for (const tool of systemTools) {
     const path = findBinary(tool.binary);
     if (!path) {
-      checks.push({ check: tool.binary, status: 'problem', detail: `missing (${tool.purpose})`, fix: setupFix });
+      checks.push({
+        check: tool.binary,
+        status: 'problem',
+        detail: `missing (${tool.purpose})`,
+        fix: setupFix,
+      });
       continue;
     }
     if (tool.binary === 'java') {
@@ -64,7 +72,10 @@ export async function runDoctor(opts: { clusterFile?: string; env?: NodeJS.Proce
         check: 'java',
         status: major !== null && major >= 17 ? 'ok' : 'problem',
         detail: line || path,
-        fix: major !== null && major >= 17 ? undefined : 'apt-get install -y openjdk-17-jre-headless (Kafka, Cassandra 5 and Elasticsearch 8 need Java 17+)',
+        fix:
+          major !== null && major >= 17
+            ? undefined
+            : 'apt-get install -y openjdk-17-jre-headless (Kafka, Cassandra 5 and Elasticsearch 8 need Java 17+)',
       });
       continue;
     }
@@ -82,7 +93,7 @@ export async function runDoctor(opts: { clusterFile?: string; env?: NodeJS.Proce
 
   for (const e of mavenEngines(enginesDir(env))) {
     checks.push({
-      check: `${e.engine} ${e.version}`,
+      check: `${e.profile} ${e.version}`,
       status: e.installed ? 'ok' : 'problem',
       detail: e.installed ? e.home : `not installed (${e.home})`,
       fix: e.installed ? undefined : setupFix,
@@ -94,7 +105,9 @@ export async function runDoctor(opts: { clusterFile?: string; env?: NodeJS.Proce
     checks.push({
       check: `user ${engineUser}`,
       status: u ? 'ok' : 'problem',
-      detail: u ? `uid ${u.uid} (Elasticsearch runs as it; it refuses root)` : 'missing: Elasticsearch refuses to run as root',
+      detail: u
+        ? `uid ${u.uid} (Elasticsearch runs as it; it refuses root)`
+        : 'missing: Elasticsearch refuses to run as root',
       fix: u ? undefined : setupFix,
     });
   }
@@ -107,7 +120,10 @@ export async function runDoctor(opts: { clusterFile?: string; env?: NodeJS.Proce
       check: 'disk',
       status: freeGiB >= 5 ? 'ok' : freeGiB >= 2 ? 'warn' : 'problem',
       detail: `${freeGiB.toFixed(1)} GiB free for ${home}`,
-      fix: freeGiB >= 5 ? undefined : `free space, or point FLIX_HOME at a larger disk: export FLIX_HOME=/path/with/space`,
+      fix:
+        freeGiB >= 5
+          ? undefined
+          : `free space, or point FLIX_HOME at a larger disk: export FLIX_HOME=/path/with/space`,
     });
   } catch (e) {
     checks.push({ check: 'disk', status: 'warn', detail: `cannot stat ${home}: ${(e as Error).message}` });
@@ -127,7 +143,8 @@ export async function runDoctor(opts: { clusterFile?: string; env?: NodeJS.Proce
     const { definition } = await loadClusterDefinition(file);
     const pinned = portRequests(definition).filter((r) => r.pinned !== undefined);
     const busy: string[] = [];
-    for (const r of pinned) if (!(await loopbackPorts.isFree(r.pinned as number))) busy.push(`${r.pinned} (${r.component})`);
+    for (const r of pinned)
+      if (!(await loopbackPorts.isFree(r.pinned as number))) busy.push(`${r.pinned} (${r.component})`);
     checks.push({
       check: 'ports',
       status: busy.length ? 'problem' : 'ok',
@@ -137,7 +154,12 @@ export async function runDoctor(opts: { clusterFile?: string; env?: NodeJS.Proce
       fix: busy.length ? `stop what holds them (ss -ltnp) or set them to auto in ${file}` : undefined,
     });
   } catch (e) {
-    checks.push({ check: 'cluster file', status: 'problem', detail: (e as Error).message, fix: `fix ${file}` });
+    checks.push({
+      check: 'cluster file',
+      status: 'problem',
+      detail: (e as Error).message,
+      fix: `fix ${file}`,
+    });
   }
 
   return checks;

@@ -15,7 +15,9 @@ export interface EngineInfo {
   mainPort: string;
   scheme: 'http' | 'tcp';
   dependsOn: readonly EngineId[];
-  source: { kind: 'maven'; profile: string; dirPrefix: string } | { kind: 'system'; binaries: readonly string[] };
+  source:
+    | { kind: 'maven'; profile: string; dirPrefix: string }
+    | { kind: 'system'; binaries: readonly string[] };
 }
 
 export const engineCatalog: Record<EngineId, EngineInfo> = {

@@ -3,6 +3,10 @@
  * that clients authenticate the way they would against a real deployment.
  */
 export const mysqlCredentials = { user: 'flix', password: 'flix', database: 'flix' } as const;
-export const originCredentials = { accessKeyId: 'flix', secretAccessKey: 'flix-secret-key', region: 'us-east-1' } as const;
+export const originCredentials = {
+  accessKeyId: 'flix',
+  secretAccessKey: 'flix-secret-key',
+  region: 'us-east-1',
+} as const;
 /** The bucket the origin serves and the edges proxy. */
 export const originBucket = 'flix-origin';

@@ -26,7 +26,11 @@ export function checkEngine(engine: EngineId, enginesDir: string): EngineInstall
   return {
     engine,
     installed: missing.length === 0,
-    location: found.map(([, p]) => p).filter(Boolean).join(', ') || null,
+    location:
+      found
+        .map(([, p]) => p)
+        .filter(Boolean)
+        .join(', ') || null,
     missing,
   };
 }

@@ -53,7 +53,10 @@ export const kafkaDriver: EngineDriver = {
   },
 
   launch(c, ctx) {
-    return { file: javaBinary(), args: [...jvmArgs(c, ctx), 'kafka.Kafka', join(c.confDir, 'server.properties')] };
+    return {
+      file: javaBinary(),
+      args: [...jvmArgs(c, ctx), 'kafka.Kafka', join(c.confDir, 'server.properties')],
+    };
   },
 
   async probe(c) {

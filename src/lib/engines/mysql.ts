@@ -55,7 +55,11 @@ export const mysqlDriver: EngineDriver = {
 
   /** Ready when root answers on the socket; then make sure the flix database and account exist. */
   async probe(c: ComponentPlan) {
-    const root = await mysql.createConnection({ socketPath: mysqlSocketPath(c), user: 'root', connectTimeout: 2000 });
+    const root = await mysql.createConnection({
+      socketPath: mysqlSocketPath(c),
+      user: 'root',
+      connectTimeout: 2000,
+    });
     try {
       const { database, user, password } = mysqlCredentials;
       await root.query(`CREATE DATABASE IF NOT EXISTS \`${database}\``);

@@ -14,7 +14,10 @@ export function originClient(endpoint: string): S3Client {
     endpoint,
     region: originCredentials.region,
     forcePathStyle: true,
-    credentials: { accessKeyId: originCredentials.accessKeyId, secretAccessKey: originCredentials.secretAccessKey },
+    credentials: {
+      accessKeyId: originCredentials.accessKeyId,
+      secretAccessKey: originCredentials.secretAccessKey,
+    },
     maxAttempts: 1,
   });
 }

@@ -7,7 +7,9 @@ import { engineVersions } from './versions.js';
 
 describe('templates', () => {
   it('replaces every placeholder', () => {
-    expect(renderTemplate('listen {{host}}:{{port}};', { host: '127.0.0.1', port: 8080 })).toBe('listen 127.0.0.1:8080;');
+    expect(renderTemplate('listen {{host}}:{{port}};', { host: '127.0.0.1', port: 8080 })).toBe(
+      'listen 127.0.0.1:8080;',
+    );
   });
 
   it('refuses to render a config with a placeholder it has no value for', () => {
@@ -29,7 +31,17 @@ describe('templates', () => {
       cassandra: ['clusterName', 'nativePort', 'storagePort', 'dataDir'],
       elasticsearch: ['clusterName', 'dataDir', 'logDir', 'httpPort', 'transportPort'],
       s3proxy: ['port', 'dataDir', 'accessKey', 'secretKey'],
-      nginx: ['prefix', 'confPath', 'port', 'originPort', 'originBucket', 'cacheDir', 'cacheMaxSize', 'zone', 'accessLog'],
+      nginx: [
+        'prefix',
+        'confPath',
+        'port',
+        'originPort',
+        'originBucket',
+        'cacheDir',
+        'cacheMaxSize',
+        'zone',
+        'accessLog',
+      ],
     };
     for (const [dir, names] of Object.entries(provided)) {
       for (const file of readdirSync(join(templatesDir, dir))) {

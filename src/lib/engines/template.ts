@@ -3,7 +3,11 @@ import { dirname, join } from 'node:path';
 import { templatesDir } from '../paths.js';
 
 /** Replace every {{name}}; an unknown placeholder is a bug, so it throws rather than ship a broken config. */
-export function renderTemplate(text: string, values: Record<string, string | number>, source = 'template'): string {
+export function renderTemplate(
+  text: string,
+  values: Record<string, string | number>,
+  source = 'template',
+): string {
   return text.replace(/\{\{([a-zA-Z0-9_]+)\}\}/g, (_m, key: string) => {
     const v = values[key];
     if (v === undefined) throw new Error(`${source}: no value for placeholder {{${key}}}`);

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type { EngineId } from '../cluster/components.js';
 import { engineCatalog } from '../engines/catalog.js';
-import { type EngineVersions, engineVersions, installedMarker, mavenEngineHome } from '../engines/versions.js';
+import {
+  type EngineVersions,
+  engineVersions,
+  installedMarker,
+  mavenEngineHome,
+} from '../engines/versions.js';
 import { FlixError } from '../errors.js';
 import { templatesDir } from '../paths.js';
 
@@ -43,7 +48,14 @@ export async function fetchMavenEngine(
   enginesDir: string,
   onLine: (line: string) => void,
 ): Promise<void> {
-  const args = ['-B', '-f', join(templatesDir, 'engines', 'pom.xml'), `-P${e.profile}`, `-Dflix.engines=${enginesDir}`, 'package'];
+  const args = [
+    '-B',
+    '-f',
+    join(templatesDir, 'engines', 'pom.xml'),
+    `-P${e.profile}`,
+    `-Dflix.engines=${enginesDir}`,
+    'package',
+  ];
   const proc = execa('mvn', args, { all: true, reject: false, timeout: 30 * 60_000 });
   const tail: string[] = [];
   proc.all?.on('data', (chunk: Buffer) => {
@@ -60,7 +72,8 @@ export async function fetchMavenEngine(
     throw new FlixError(`fetching ${e.engine} ${e.version} with Maven failed (exit ${r.exitCode})`, {
       code: 'setupFailed',
       details: `mvn ${args.join(' ')}\n${tail.slice(-15).join('\n')}`,
-      nextStep: 'check that Maven Central is reachable (`mvn -v`, proxy settings in ~/.m2/settings.xml), then run `flix setup --yes` again',
+      nextStep:
+        'check that Maven Central is reachable (`mvn -v`, proxy settings in ~/.m2/settings.xml), then run `flix setup --yes` again',
     });
   }
   await writeFile(

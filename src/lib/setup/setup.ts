@@ -43,7 +43,12 @@ export async function setup(opts: SetupOptions): Promise<SetupResult> {
   let t0 = Date.now();
   const missing = missingTools();
   if (missing.length === 0) {
-    steps.push({ step: 'system packages', action: 'present', detail: 'java, mvn, ffmpeg, nginx, memcached, mariadb', seconds: 0 });
+    steps.push({
+      step: 'system packages',
+      action: 'present',
+      detail: 'java, mvn, ffmpeg, nginx, memcached, mariadb',
+      seconds: 0,
+    });
   } else {
     const manager = process.platform === 'darwin' ? 'brew' : 'apt';
     const pkgs = packagesFor(missing, manager);
@@ -69,10 +74,15 @@ export async function setup(opts: SetupOptions): Promise<SetupResult> {
     opts.progress(`installing ${pkgs.join(' ')} (${manager})`);
     if (manager === 'apt') {
       await runStreaming('apt-get', ['update', '-q'], opts.progress, env);
-      await runStreaming('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...pkgs], opts.progress, {
-        ...env,
-        DEBIAN_FRONTEND: 'noninteractive',
-      });
+      await runStreaming(
+        'apt-get',
+        ['install', '-y', '-q', '--no-install-recommends', ...pkgs],
+        opts.progress,
+        {
+          ...env,
+          DEBIAN_FRONTEND: 'noninteractive',
+        },
+      );
     } else {
       await runStreaming('brew', ['install', ...pkgs], opts.progress, env);
     }
@@ -90,7 +100,12 @@ export async function setup(opts: SetupOptions): Promise<SetupResult> {
   if (isRoot() && process.platform === 'linux') {
     t0 = Date.now();
     if (lookupUser(engineUser)) {
-      steps.push({ step: `user ${engineUser}`, action: 'present', detail: 'runs Elasticsearch (it refuses root)', seconds: 0 });
+      steps.push({
+        step: `user ${engineUser}`,
+        action: 'present',
+        detail: 'runs Elasticsearch (it refuses root)',
+        seconds: 0,
+      });
     } else {
       await runStreaming(
         'useradd',
@@ -98,7 +113,12 @@ export async function setup(opts: SetupOptions): Promise<SetupResult> {
         opts.progress,
         env,
       );
-      steps.push({ step: `user ${engineUser}`, action: 'created', detail: 'runs Elasticsearch (it refuses root)', seconds: secs(t0) });
+      steps.push({
+        step: `user ${engineUser}`,
+        action: 'created',
+        detail: 'runs Elasticsearch (it refuses root)',
+        seconds: secs(t0),
+      });
     }
   }
 
@@ -107,22 +127,27 @@ export async function setup(opts: SetupOptions): Promise<SetupResult> {
   for (const e of mavenEngines(dir)) {
     t0 = Date.now();
     if (e.installed) {
-      steps.push({ step: `${e.engine} ${e.version}`, action: 'present', detail: e.home, seconds: 0 });
+      steps.push({ step: `${e.profile} ${e.version}`, action: 'present', detail: e.home, seconds: 0 });
       continue;
     }
-    opts.progress(`fetching ${e.engine} ${e.version} from Maven Central`);
+    opts.progress(`fetching ${e.profile} ${e.version} from Maven Central`);
     let n = 0;
     await fetchMavenEngine(e, dir, (line) => {
       n++;
-      opts.progress(`  ${e.engine}: ${n} artifacts, ${line}`);
+      opts.progress(`  ${e.profile}: ${n} artifacts, ${line}`);
     });
-    steps.push({ step: `${e.engine} ${e.version}`, action: 'installed', detail: e.home, seconds: secs(t0) });
+    steps.push({ step: `${e.profile} ${e.version}`, action: 'installed', detail: e.home, seconds: secs(t0) });
   }
 
   return { changed: steps.some((s) => s.action !== 'present'), steps, enginesDir: dir };
 }
 
-async function runStreaming(file: string, args: string[], progress: (l: string) => void, env: NodeJS.ProcessEnv) {
+async function runStreaming(
+  file: string,
+  args: string[],
+  progress: (l: string) => void,
+  env: NodeJS.ProcessEnv,
+) {
   const proc = execa(file, args, { all: true, reject: false, env });
   const tail: string[] = [];
   proc.all?.on('data', (chunk: Buffer) => {

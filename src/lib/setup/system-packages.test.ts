@@ -3,7 +3,9 @@ import { installCommand, missingTools, packagesFor } from './system-packages.js'
 
 describe('system packages', () => {
   it('maps missing binaries to packages, each once', () => {
-    const missing = missingTools((b) => (['ffmpeg', 'ffprobe', 'mariadbd', 'java'].includes(b) ? null : `/usr/bin/${b}`));
+    const missing = missingTools((b) =>
+      ['ffmpeg', 'ffprobe', 'mariadbd', 'java'].includes(b) ? null : `/usr/bin/${b}`,
+    );
     expect(packagesFor(missing, 'apt')).toEqual(['default-jre-headless', 'ffmpeg', 'mariadb-server']);
     expect(packagesFor(missing, 'brew')).toEqual(['openjdk@17', 'ffmpeg', 'mariadb']);
   });

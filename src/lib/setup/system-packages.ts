@@ -12,14 +12,24 @@ export interface SystemTool {
 }
 
 export const systemTools: SystemTool[] = [
-  { binary: 'java', purpose: 'runs the JVM engines (17 or newer)', apt: 'default-jre-headless', brew: 'openjdk@17' },
+  {
+    binary: 'java',
+    purpose: 'runs the JVM engines (17 or newer)',
+    apt: 'default-jre-headless',
+    brew: 'openjdk@17',
+  },
   { binary: 'mvn', purpose: 'fetches the JVM engines from Maven Central', apt: 'maven', brew: 'maven' },
   { binary: 'ffmpeg', purpose: 'transcoding', apt: 'ffmpeg', brew: 'ffmpeg' },
   { binary: 'ffprobe', purpose: 'probing media', apt: 'ffmpeg', brew: 'ffmpeg' },
   { binary: 'nginx', purpose: 'the CDN edges', apt: 'nginx', brew: 'nginx' },
   { binary: 'memcached', purpose: 'EVCache nodes', apt: 'memcached', brew: 'memcached' },
   { binary: 'mariadbd', purpose: 'the relational store', apt: 'mariadb-server', brew: 'mariadb' },
-  { binary: 'mariadb-install-db', purpose: 'initialising its data dir', apt: 'mariadb-server', brew: 'mariadb' },
+  {
+    binary: 'mariadb-install-db',
+    purpose: 'initialising its data dir',
+    apt: 'mariadb-server',
+    brew: 'mariadb',
+  },
   { binary: 'mariadb-admin', purpose: 'stopping it cleanly', apt: 'mariadb-client', brew: 'mariadb' },
 ];
 

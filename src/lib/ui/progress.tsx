@@ -11,8 +11,18 @@ export interface ProgressReporter {
 }
 
 export function createProgress(title: string, stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
-  if (stream.isTTY && !process.env.CI) return inkProgress(title, stream);
-  return lineProgress(title, stream);
+  // created on the first update, so a command that fails before any progress prints only its error
+  let inner: ProgressReporter | null = null;
+  return {
+    update(components) {
+      inner ??= stream.isTTY && !process.env.CI ? inkProgress(title, stream) : lineProgress(title, stream);
+      inner.update(components);
+    },
+    done() {
+      inner?.done();
+      inner = null;
+    },
+  };
 }
 
 function lineProgress(title: string, stream: NodeJS.WriteStream): ProgressReporter {
@@ -53,7 +63,15 @@ const colour: Record<ComponentState, string> = {
   failed: 'red',
 };
 
-function View({ title, components, elapsed }: { title: string; components: ComponentStatus[]; elapsed: number }) {
+function View({
+  title,
+  components,
+  elapsed,
+}: {
+  title: string;
+  components: ComponentStatus[];
+  elapsed: number;
+}) {
   return (
     <Box flexDirection="column">
       <Text bold>

@@ -22,10 +22,13 @@ export async function runQuiet(
   });
   if (r.exitCode !== 0 || r.timedOut) {
     const tail = (r.all ?? '').split('\n').slice(-15).join('\n');
-    throw new FlixError(`\`${file} ${args.join(' ')}\` failed (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`})`, {
-      code: 'componentFailed',
-      details: tail,
-    });
+    throw new FlixError(
+      `\`${file} ${args.join(' ')}\` failed (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`})`,
+      {
+        code: 'componentFailed',
+        details: tail,
+      },
+    );
   }
   return r.all ?? '';
 }

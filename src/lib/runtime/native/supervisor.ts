@@ -63,7 +63,11 @@ export class Supervisor {
       clusterFile: plan.clusterFile,
       runtime: 'native',
       phase: 'starting',
-      supervisor: { pid: process.pid, pidStartTime: processStartTime(process.pid), logFile: paths.supervisorLog },
+      supervisor: {
+        pid: process.pid,
+        pidStartTime: processStartTime(process.pid),
+        logFile: paths.supervisorLog,
+      },
       startedAt: Date.now(),
       runningAt: null,
       stoppedAt: null,
@@ -146,7 +150,12 @@ export class Supervisor {
       const message = (e as Error).message;
       await this.update(c.name, { state: 'failed', message });
       if (!this.state.failure) {
-        this.state.failure = { component: c.name, message, logFile: c.logFile, logTail: tailFile(c.logFile, 25) };
+        this.state.failure = {
+          component: c.name,
+          message,
+          logFile: c.logFile,
+          logTail: tailFile(c.logFile, 25),
+        };
         await this.save();
       }
       this.abort.abort();
@@ -191,7 +200,9 @@ export class Supervisor {
       if (this.abort.signal.aborted) throw new StartAborted(`start of ${c.name} aborted`);
       if (exited) {
         const x = exited as { code: number | null; signal: string | null };
-        throw new Error(`${c.name} exited during start (${x.signal ? `signal ${x.signal}` : `code ${x.code}`})`);
+        throw new Error(
+          `${c.name} exited during start (${x.signal ? `signal ${x.signal}` : `code ${x.code}`})`,
+        );
       }
       try {
         await withTimeout(driver.probe(c, this.ctx), 10_000);
@@ -271,7 +282,11 @@ export class Supervisor {
             r.stopping = true;
             const st = this.status.get(name) as ComponentStatus;
             if (st.state !== 'failed') await this.update(name, { state: 'stopping' });
-            const how = await stopGroup(r.spawned.pid, r.spawned.pidStartTime, this.plan.timeouts.stopSeconds * 1000);
+            const how = await stopGroup(
+              r.spawned.pid,
+              r.spawned.pidStartTime,
+              this.plan.timeouts.stopSeconds * 1000,
+            );
             log(`${name} stopped (${how})`);
             await this.update(name, {
               state: st.state === 'failed' ? 'failed' : 'stopped',
@@ -297,7 +312,9 @@ export class Supervisor {
   }
 
   private save(): Promise<void> {
-    this.state.components = this.plan.components.map((c) => ({ ...(this.status.get(c.name) as ComponentStatus) }));
+    this.state.components = this.plan.components.map((c) => ({
+      ...(this.status.get(c.name) as ComponentStatus),
+    }));
     const snapshot = JSON.parse(JSON.stringify(this.state)) as ClusterState;
     this.writeChain = this.writeChain.then(() => writeJsonAtomic(this.paths.state, snapshot)).catch(() => {});
     return this.writeChain;

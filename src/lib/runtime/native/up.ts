@@ -39,10 +39,13 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
 
   const live = await clusterLiveness(opts.name, env);
   if (live.supervisorAlive) {
-    throw new FlixError(`cluster '${opts.name}' is already running (supervisor pid ${live.state?.supervisor.pid})`, {
-      code: 'alreadyRunning',
-      nextStep: `\`flix status --name ${opts.name}\` to see it, \`flix down --name ${opts.name}\` to stop it, or start another with --name`,
-    });
+    throw new FlixError(
+      `cluster '${opts.name}' is already running (supervisor pid ${live.state?.supervisor.pid})`,
+      {
+        code: 'alreadyRunning',
+        nextStep: `\`flix status --name ${opts.name}\` to see it, \`flix down --name ${opts.name}\` to stop it, or start another with --name`,
+      },
+    );
   }
   if (live.liveComponents.length > 0) {
     throw new FlixError(
@@ -54,21 +57,30 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
   const engines = [...new Set(instances(definition).map((i) => i.engine))] as EngineId[];
   const missing = engines.map((e) => checkEngine(e, enginesDir(env))).filter((c) => !c.installed);
   if (missing.length > 0) {
-    throw new FlixError(`engines not installed: ${missing.map((m) => `${m.engine} (${m.missing.join(', ')})`).join('; ')}`, {
-      code: 'engineMissing',
-      nextStep: '`flix setup --yes` installs them; `flix doctor` shows what is present',
-    });
+    throw new FlixError(
+      `engines not installed: ${missing.map((m) => `${m.engine} (${m.missing.join(', ')})`).join('; ')}`,
+      {
+        code: 'engineMissing',
+        nextStep: '`flix setup --yes` installs them; `flix doctor` shows what is present',
+      },
+    );
   }
   const runAs = engineRunAs();
   if (runAs === 'missing' && engines.includes('elasticsearch')) {
-    throw new FlixError('Elasticsearch refuses to run as root and the unprivileged user `flix` does not exist', {
-      code: 'engineMissing',
-      nextStep: '`flix setup --yes` creates it',
-    });
+    throw new FlixError(
+      'Elasticsearch refuses to run as root and the unprivileged user `flix` does not exist',
+      {
+        code: 'engineMissing',
+        nextStep: '`flix setup --yes` creates it',
+      },
+    );
   }
 
   const previous = (await readJson<PortAssignment>(paths.ports)) ?? undefined;
-  const ports = await assignPorts(portRequests(definition), loopbackPorts, { previous, ...autoRangeFor(opts.name) });
+  const ports = await assignPorts(portRequests(definition), loopbackPorts, {
+    previous,
+    ...autoRangeFor(opts.name),
+  });
   await writeJsonAtomic(paths.ports, ports);
 
   const components: ComponentPlan[] = planCluster(definition, ports, paths);
@@ -120,7 +132,9 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
           if (opts.signal?.aborted) throw aborted(opts.name);
           const f = state.failure;
           throw new FlixError(
-            f ? `${f.component} failed to start: ${f.message}` : `cluster '${opts.name}' stopped while starting`,
+            f
+              ? `${f.component} failed to start: ${f.message}`
+              : `cluster '${opts.name}' stopped while starting`,
             {
               code: 'componentFailed',
               details: f
