@@ -25,7 +25,10 @@ const home = process.env.FLIX_HOME ?? join(homedir(), '.flix');
 
 function flix(...a) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [bin, ...a, '--name', name], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  const r = spawnSync(process.execPath, [bin, ...a, '--name', name], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: '1' },
+  });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`flix ${a.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
   return { seconds, out: r.stdout };
@@ -63,7 +66,10 @@ const median = (xs) => {
 
 function componentStartTimes(st) {
   return Object.fromEntries(
-    st.components.map((c) => [c.name, c.healthySince && c.startedAt ? (c.healthySince - c.startedAt) / 1000 : null]),
+    st.components.map((c) => [
+      c.name,
+      c.healthySince && c.startedAt ? (c.healthySince - c.startedAt) / 1000 : null,
+    ]),
   );
 }
 
@@ -114,14 +120,25 @@ const report = {
 const line = (k, v) => console.log(`${k.padEnd(44)} ${v}`);
 console.log('');
 line('cold flix up to healthy', `${cold.seconds.toFixed(1)} s`);
-line(`  slowest component alone (${coldSlowest[0]})`, `${coldSlowest[1]?.toFixed(1)} s  → flix adds ${(cold.seconds - coldSlowest[1]).toFixed(1)} s (${(cold.seconds / coldSlowest[1]).toFixed(2)}×)`);
+line(
+  `  slowest component alone (${coldSlowest[0]})`,
+  `${coldSlowest[1]?.toFixed(1)} s  → flix adds ${(cold.seconds - coldSlowest[1]).toFixed(1)} s (${(cold.seconds / coldSlowest[1]).toFixed(2)}×)`,
+);
 line(`warm flix up to healthy (median of ${warm.length})`, `${report.warmUpSecondsMedian.toFixed(1)} s`);
-line('  slowest component alone (median)', `${report.warmSlowestComponentSecondsMedian.toFixed(1)} s  → ${(report.warmUpSecondsMedian / report.warmSlowestComponentSecondsMedian).toFixed(2)}×`);
+line(
+  '  slowest component alone (median)',
+  `${report.warmSlowestComponentSecondsMedian.toFixed(1)} s  → ${(report.warmUpSecondsMedian / report.warmSlowestComponentSecondsMedian).toFixed(2)}×`,
+);
 line(`flix down (median of ${runs.length})`, `${report.downSecondsMedian.toFixed(1)} s`);
 line('resident memory, whole cluster', mib(totalRss));
-for (const [n, b] of Object.entries(memory).sort((a, b) => b[1] - a[1])) line(`  ${n}`, `${mib(b)}   cold start ${coldStarts[n]?.toFixed(1)} s`);
+for (const [n, b] of Object.entries(memory).sort((a, b) => b[1] - a[1]))
+  line(`  ${n}`, `${mib(b)}   cold start ${coldStarts[n]?.toFixed(1)} s`);
 
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-const out = join(import.meta.dirname, 'results', `cluster-lifecycle-${cluster.replace(/\W/g, '_')}-${Date.now()}.json`);
+const out = join(
+  import.meta.dirname,
+  'results',
+  `cluster-lifecycle-${cluster.replace(/\W/g, '_')}-${Date.now()}.json`,
+);
 writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 console.log(`\nfull results: ${out}`);

@@ -9,8 +9,9 @@ import { loopbackPorts } from '../cluster/ports.js';
 import { findBinary } from '../engines/binaries.js';
 import { enginesDir, flixHome } from '../paths.js';
 import { engineUser, lookupUser } from '../runtime/native/run-as.js';
+import { firstBlockedOnWayTo } from '../setup/engine-user.js';
 import { mavenEngines } from '../setup/maven-engines.js';
-import { systemTools } from '../setup/system-packages.js';
+import { toolsForPlatform } from '../setup/system-packages.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'problem';
 
@@ -54,7 +55,7 @@ export async function runDoctor(
     fix: nodeMajor >= 20 ? undefined : 'install Node.js 20 or newer',
   });
 
-  for (const tool of systemTools) {
+  for (const tool of toolsForPlatform()) {
     const path = findBinary(tool.binary);
     if (!path) {
       checks.push({
@@ -110,6 +111,15 @@ export async function runDoctor(
         : 'missing: Elasticsearch refuses to run as root',
       fix: u ? undefined : setupFix,
     });
+    if (u && findBinary('runuser')) {
+      const blocked = await firstBlockedOnWayTo(flixHome(env));
+      checks.push({
+        check: `${engineUser} can enter $FLIX_HOME`,
+        status: blocked ? 'problem' : 'ok',
+        detail: blocked ? `cannot enter ${blocked}` : flixHome(env),
+        fix: blocked ? setupFix : undefined,
+      });
+    }
   }
 
   const home = flixHome(env);

@@ -2,26 +2,19 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ComponentPlan } from '../cluster/components.js';
 import { requireBinary } from './binaries.js';
-import { originBucket } from './credentials.js';
 import type { EngineDriver } from './driver.js';
 import { renderTemplateFile } from './template.js';
-
-/** The origin's HTTP endpoint port, from the component this edge depends on. */
-export interface EdgeWiring {
-  originPort: number;
-}
 
 /** nginx as an Open Connect-style edge: a disk proxy cache in front of the origin bucket. */
 export const edgeDriver: EngineDriver = {
   async prepare(c) {
-    await mkdir(join(c.dataDir, 'cache'), { recursive: true });
+    // nginx creates the cache and temp subdirs itself, but not their parents
     await mkdir(join(c.dataDir, 'tmp'), { recursive: true });
     await renderTemplateFile('nginx/edge.conf', join(c.confDir, 'nginx.conf'), {
       prefix: c.dataDir,
       confPath: join(c.confDir, 'nginx.conf'),
       port: c.ports.http as number,
       originPort: c.settings.originPort as number,
-      originBucket,
       cacheDir: join(c.dataDir, 'cache'),
       cacheMaxSize: c.settings.cacheMaxSize as string,
       zone: c.zone ?? 'none',
@@ -32,7 +25,7 @@ export const edgeDriver: EngineDriver = {
   launch(c: ComponentPlan) {
     return {
       file: requireBinary('nginx'),
-      args: ['-p', c.dataDir, '-c', join(c.confDir, 'nginx.conf'), '-g', 'daemon off;'],
+      args: ['-p', `${c.dataDir}/`, '-c', join(c.confDir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'],
     };
   },
 

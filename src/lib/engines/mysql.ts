@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -22,16 +22,21 @@ const rootArgs = () => (process.getuid?.() === 0 ? ['--user=root'] : []);
 export const mysqlDriver: EngineDriver = {
   async prepare(c: ComponentPlan) {
     const dbDir = join(c.dataDir, 'db');
-    if (existsSync(join(dbDir, 'mysql'))) return; // initialised before: keep the data
-    await mkdir(dbDir, { recursive: true });
+    if (existsSync(join(dbDir, 'mysql', 'global_priv.frm'))) return; // initialised before: keep the data
+    // initialise beside it and rename on success, so a half-made data dir never counts as initialised
+    const initDir = `${dbDir}.init`;
+    await rm(initDir, { recursive: true, force: true });
+    await mkdir(c.dataDir, { recursive: true });
     await runQuiet(requireBinary('mariadb-install-db'), [
       '--no-defaults',
-      `--datadir=${dbDir}`,
+      `--datadir=${initDir}`,
       ...rootArgs(),
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
       '--skip-name-resolve',
     ]);
+    await rm(dbDir, { recursive: true, force: true });
+    await rename(initDir, dbDir);
   },
 
   launch(c: ComponentPlan) {

@@ -2,8 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { execa } from 'execa';
 import { findBinary } from '../engines/binaries.js';
 import { FlixError } from '../errors.js';
-import { enginesDir } from '../paths.js';
+import { enginesDir, flixHome } from '../paths.js';
 import { engineUser, lookupUser } from '../runtime/native/run-as.js';
+import { grantTraverseTo } from './engine-user.js';
 import { fetchMavenEngine, mavenEngines } from './maven-engines.js';
 import { installCommand, missingTools, packagesFor } from './system-packages.js';
 
@@ -96,7 +97,8 @@ export async function setup(opts: SetupOptions): Promise<SetupResult> {
     steps.push({ step: 'system packages', action: 'installed', detail: pkgs.join(' '), seconds: secs(t0) });
   }
 
-  // 2. The unprivileged account Elasticsearch runs as (only needed when flix runs as root).
+  // 2. The unprivileged account Elasticsearch runs as (only needed when flix runs as root),
+  //    and its way into $FLIX_HOME (under /root, mode 700, by default).
   if (isRoot() && process.platform === 'linux') {
     t0 = Date.now();
     if (lookupUser(engineUser)) {
@@ -107,9 +109,10 @@ export async function setup(opts: SetupOptions): Promise<SetupResult> {
         seconds: 0,
       });
     } else {
+      const args = ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent'];
       await runStreaming(
         'useradd',
-        ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', engineUser],
+        [...args, '--shell', '/usr/sbin/nologin', engineUser],
         opts.progress,
         env,
       );
@@ -120,6 +123,15 @@ export async function setup(opts: SetupOptions): Promise<SetupResult> {
         seconds: secs(t0),
       });
     }
+    t0 = Date.now();
+    await mkdir(dir, { recursive: true });
+    const granted = await grantTraverseTo(flixHome(env));
+    steps.push({
+      step: `${engineUser} can enter $FLIX_HOME`,
+      action: granted.length ? 'created' : 'present',
+      detail: granted.length ? `ACL u:${engineUser}:x on ${granted.join(', ')}` : flixHome(env),
+      seconds: granted.length ? secs(t0) : 0,
+    });
   }
 
   // 3. JVM engines from Maven Central.

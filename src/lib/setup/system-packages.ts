@@ -9,6 +9,8 @@ export interface SystemTool {
   purpose: string;
   apt: string;
   brew: string;
+  /** only needed on Linux */
+  linuxOnly?: boolean;
 }
 
 export const systemTools: SystemTool[] = [
@@ -31,10 +33,32 @@ export const systemTools: SystemTool[] = [
     brew: 'mariadb',
   },
   { binary: 'mariadb-admin', purpose: 'stopping it cleanly', apt: 'mariadb-client', brew: 'mariadb' },
+  {
+    binary: 'getfattr',
+    purpose: 'origin housekeeping (s3proxy keeps ETags in xattrs)',
+    apt: 'attr',
+    brew: '',
+    linuxOnly: true,
+  },
+  {
+    binary: 'setfacl',
+    purpose: 'letting the Elasticsearch user reach $FLIX_HOME',
+    apt: 'acl',
+    brew: '',
+    linuxOnly: true,
+  },
 ];
 
-export function missingTools(find: (b: string) => string | null = findBinary): SystemTool[] {
-  return systemTools.filter((t) => !find(t.binary));
+/** The tools this platform needs. */
+export function toolsForPlatform(platform: NodeJS.Platform = process.platform): SystemTool[] {
+  return systemTools.filter((t) => platform === 'linux' || !t.linuxOnly);
+}
+
+export function missingTools(
+  find: (b: string) => string | null = findBinary,
+  platform: NodeJS.Platform = process.platform,
+): SystemTool[] {
+  return toolsForPlatform(platform).filter((t) => !find(t.binary));
 }
 
 /** The packages that provide the missing tools, each once, in a stable order. */

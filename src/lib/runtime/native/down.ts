@@ -77,6 +77,7 @@ export async function down(opts: DownOptions): Promise<DownResult> {
 
   // Whatever still runs (the supervisor died, or did not finish): stop it here, dependents first.
   const after = (await readState(paths.state)) ?? state;
+  opts.onProgress?.(after);
   const orphansStopped: string[] = [];
   const byName = new Map(after.components.map((c) => [c.name, c]));
   for (const wave of stopWaves(after.components.map((c) => ({ name: c.name, dependsOn: [] })))) {

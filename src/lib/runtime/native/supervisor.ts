@@ -144,6 +144,7 @@ export class Supervisor {
     try {
       await this.update(c.name, { state: 'starting', message: 'preparing' });
       await driverFor(c.engine).prepare(c, this.ctx);
+      if (this.abort.signal.aborted) throw new StartAborted(`start of ${c.name} aborted`);
       await this.spawnAndWait(c);
     } catch (e) {
       if (e instanceof StartAborted || this.abort.signal.aborted) throw e;

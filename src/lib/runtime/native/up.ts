@@ -10,10 +10,11 @@ import { type ClusterState, readJson, readState, writeJsonAtomic } from '../../c
 import { checkEngine } from '../../engines/installation.js';
 import { FlixError } from '../../errors.js';
 import { clusterPaths, enginesDir, flixBin } from '../../paths.js';
+import { firstBlockedOnWayTo } from '../../setup/engine-user.js';
 import { clusterLiveness } from './liveness.js';
 import type { SupervisorPlan } from './plan-file.js';
 import { isOurProcessAlive, processStartTime, tailFile } from './processes.js';
-import { engineRunAs } from './run-as.js';
+import { engineRunAs, engineUser } from './run-as.js';
 
 export interface UpOptions {
   name: string;
@@ -74,6 +75,16 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
         nextStep: '`flix setup --yes` creates it',
       },
     );
+  }
+
+  if (runAs !== null && runAs !== 'missing' && engines.includes('elasticsearch')) {
+    const blocked = await firstBlockedOnWayTo(paths.root);
+    if (blocked) {
+      throw new FlixError(`Elasticsearch runs as user \`${engineUser}\`, which cannot enter ${blocked}`, {
+        code: 'engineMissing',
+        nextStep: '`flix setup --yes` grants it passage (an ACL entry for that user only)',
+      });
+    }
   }
 
   const previous = (await readJson<PortAssignment>(paths.ports)) ?? undefined;
