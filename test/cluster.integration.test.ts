@@ -168,6 +168,11 @@ describe('a native CI cluster', () => {
   it('Elasticsearch: indexes and finds a document', async () => {
     const es = new EsClient({ node: endpoint('elasticsearch') });
     try {
+      // one node: no replicas, or the index stays yellow
+      await es.indices.create({
+        index: 'itest-titles',
+        settings: { number_of_shards: 1, number_of_replicas: 0 },
+      });
       await es.index({
         index: 'itest-titles',
         id: '1',
@@ -189,12 +194,14 @@ describe('a native CI cluster', () => {
     const body = Buffer.from(`segment ${randomUUID()}`);
     const key = `itest/${randomUUID()}/seg-0001.m4s`;
     try {
+      // edges serve only public-read objects: they never forward credentials to the origin
       await s3.send(
         new PutObjectCommand({
           Bucket: originBucket,
           Key: key,
           Body: body,
           ContentType: 'video/iso.segment',
+          ACL: 'public-read',
         }),
       );
       const got = await s3.send(new GetObjectCommand({ Bucket: originBucket, Key: key }));
