@@ -122,4 +122,21 @@ engines:
     expect(again.exitCode).toBe(7);
     expect(again.stderr).toContain('is not running');
   });
+
+  it('a supervisor that died leaves components that `down` still finds and stops', async () => {
+    const n = uniqueName('orphans');
+    const f = clusterFile('orphans', onlyCaches());
+    const up = await flix(['up', '--cluster', f, '--name', n, '--json']);
+    expect(up.exitCode).toBe(0);
+    const st = (await flix(['status', '--name', n, '--json'])).json;
+    process.kill(st.supervisorPid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+    const again = await flix(['up', '--cluster', f, '--name', n]);
+    expect(again.exitCode).toBe(6);
+    expect(again.stderr).toContain('still running without a supervisor');
+    const down = await flix(['down', '--name', n, '--json']);
+    expect(down.exitCode).toBe(0);
+    expect(down.json.orphansStopped.sort()).toEqual(['memcached-a', 'memcached-b']);
+    for (const c of st.components) expect(groupAlive(c.pid), c.name).toBe(false);
+  });
 });
