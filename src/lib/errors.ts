@@ -18,6 +18,10 @@ export const ExitCode = {
   setupFailed: 9,
   problemsFound: 10,
   timeout: 11,
+  invalidInput: 12,
+  conflict: 13,
+  jobFailed: 14,
+  notFound: 15,
 } as const;
 export type ExitCodeName = keyof typeof ExitCode;
 

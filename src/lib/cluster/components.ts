@@ -16,12 +16,14 @@ export type Role =
   | 'service';
 
 export type EngineId = 'kafka' | 'cassandra' | 'elasticsearch' | 'mysql' | 'memcached' | 'origin' | 'edge';
+/** What starts a component: an engine driver, or `service` for the flix services (`flix serve`). */
+export type RunnerId = EngineId | 'service';
 
 export interface ComponentPlan {
   /** unique in the cluster: `kafka`, `memcached-a`, `edge-b` */
   name: string;
   role: Role;
-  engine: EngineId;
+  engine: RunnerId;
   /** the zone a per-zone component belongs to; null for cluster-wide engines */
   zone: string | null;
   ports: Record<string, number>;
@@ -48,7 +50,7 @@ export type ComponentState =
 export interface ComponentStatus {
   name: string;
   role: Role;
-  engine: EngineId;
+  engine: RunnerId;
   zone: string | null;
   state: ComponentState;
   pid: number | null;

@@ -37,6 +37,24 @@ const schema = z.strictObject({
       stopSeconds: z.number().int().min(1).max(600).default(20),
     })
     .prefault({}),
+  services: z
+    .strictObject({
+      orchestrator: z
+        .strictObject({
+          instances: z.number().int().min(0).max(8).default(1),
+          ports: z.strictObject({ http: auto() }).prefault({}),
+        })
+        .prefault({}),
+      transcoder: z
+        .strictObject({
+          perZone: z.number().int().min(0).max(16).default(1),
+          threads: z.number().int().min(0).max(64).default(0),
+          preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium']).default('veryfast'),
+          ports: z.strictObject({ http: auto() }).prefault({}),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   engines: z
     .strictObject({
       kafka: z

@@ -1,76 +1,125 @@
 import { join } from 'node:path';
 import { engineCatalog, engineIds } from '../engines/catalog.js';
+import { FlixError } from '../errors.js';
 import type { ClusterPaths } from '../paths.js';
-import type { ComponentPlan, EngineId } from './components.js';
+import { type ServiceId, serviceCatalog, serviceIds } from '../services/catalog.js';
+import type { ComponentPlan, EngineId, RunnerId } from './components.js';
 import type { ClusterDefinition } from './definition.js';
 import type { PortAssignment, PortRequest } from './ports.js';
 
 interface Instance {
   name: string;
-  engine: EngineId;
+  engine: RunnerId;
+  service: ServiceId | null;
   zone: string | null;
-  zoneIndex: number;
+  /** position among this engine's or service's instances; offsets pinned ports */
+  index: number;
 }
 
-/** One instance per enabled engine, or one per zone for per-zone engines, in catalog order. */
+/**
+ * Every component of a cluster, in a stable order: one per enabled engine (one per zone for
+ * memcached and edges), then the services: `orchestrator-1`, `transcoder-a-1`, ...
+ */
 export function instances(def: ClusterDefinition): Instance[] {
   const out: Instance[] = [];
   for (const id of engineIds) {
     if (!def.engines[id].enabled) continue;
     if (engineCatalog[id].perZone) {
-      def.zones.forEach((zone, zoneIndex) => {
-        out.push({ name: `${id}-${zone}`, engine: id, zone, zoneIndex });
+      def.zones.forEach((zone, index) => {
+        out.push({ name: `${id}-${zone}`, engine: id, service: null, zone, index });
       });
     } else {
-      out.push({ name: id, engine: id, zone: null, zoneIndex: 0 });
+      out.push({ name: id, engine: id, service: null, zone: null, index: 0 });
+    }
+  }
+  for (const id of serviceIds) {
+    const info = serviceCatalog[id];
+    if (info.placement === 'cluster') {
+      const n = def.services.orchestrator.instances;
+      for (let i = 1; i <= n; i++) out.push({ name: `${id}-${i}`, engine: 'service', service: id, zone: null, index: i - 1 });
+    } else {
+      const perZone = def.services.transcoder.perZone;
+      let index = 0;
+      for (const zone of def.zones) {
+        for (let i = 1; i <= perZone; i++) {
+          out.push({ name: `${id}-${zone}-${i}`, engine: 'service', service: id, zone, index: index++ });
+        }
+      }
     }
   }
   return out;
 }
 
-/** The ports the cluster needs; pinned per-zone ports count up from zone a's. */
+function portPins(def: ClusterDefinition, inst: Instance): Record<string, number | 'auto'> {
+  if (inst.service) return def.services[inst.service].ports as Record<string, number | 'auto'>;
+  return def.engines[inst.engine as EngineId].ports as Record<string, number | 'auto'>;
+}
+
+function portNames(inst: Instance): readonly string[] {
+  return inst.service ? ['http'] : engineCatalog[inst.engine as EngineId].portNames;
+}
+
+/** The ports the cluster needs; a pinned port of a multi-instance engine or service counts up per instance. */
 export function portRequests(def: ClusterDefinition): PortRequest[] {
   return instances(def).flatMap((inst) => {
-    const pins = def.engines[inst.engine].ports as Record<string, number | 'auto'>;
-    return engineCatalog[inst.engine].portNames.map((port) => {
+    const pins = portPins(def, inst);
+    return portNames(inst).map((port) => {
       const pin = pins[port];
-      return {
-        component: inst.name,
-        port,
-        pinned: typeof pin === 'number' ? pin + inst.zoneIndex : undefined,
-      };
+      return { component: inst.name, port, pinned: typeof pin === 'number' ? pin + inst.index : undefined };
     });
   });
 }
 
 /** Turn a definition plus assigned ports into the components a runtime starts. */
-export function planCluster(
-  def: ClusterDefinition,
-  ports: PortAssignment,
-  paths: ClusterPaths,
-): ComponentPlan[] {
+export function planCluster(def: ClusterDefinition, ports: PortAssignment, paths: ClusterPaths): ComponentPlan[] {
   const all = instances(def);
+  const ofEngine = (e: EngineId) => all.filter((o) => o.engine === e).map((o) => o.name);
   return all.map((inst) => {
-    const info = engineCatalog[inst.engine];
     const myPorts = ports[inst.name] ?? {};
-    const main = myPorts[info.mainPort];
-    const endpoint = info.scheme === 'http' ? `http://127.0.0.1:${main}` : `127.0.0.1:${main}`;
-    const dependsOn = info.dependsOn.flatMap((dep) => all.filter((o) => o.engine === dep).map((o) => o.name));
-    const { enabled: _e, ports: _p, ...settings } = def.engines[inst.engine] as Record<string, unknown>;
-    // an edge proxies the origin: it needs the origin's port in its config
-    if (inst.engine === 'edge' && ports.origin?.http) settings.originPort = ports.origin.http;
-    return {
-      name: inst.name,
-      role: info.role,
-      engine: inst.engine,
-      zone: inst.zone,
-      ports: myPorts,
-      dependsOn,
-      endpoint,
-      settings: settings as Record<string, string | number>,
+    const dirs = {
       dataDir: join(paths.data, inst.name),
       confDir: join(paths.conf, inst.name),
       logFile: join(paths.logs, `${inst.name}.log`),
+    };
+    if (inst.service) {
+      const info = serviceCatalog[inst.service];
+      for (const dep of info.dependsOn) {
+        if (ofEngine(dep).length === 0) {
+          throw new FlixError(`service ${inst.service} needs ${dep}, which is disabled in the cluster file`, {
+            code: 'invalidConfig',
+            nextStep: `enable engines.${dep}, or run no ${inst.service} (services.${inst.service}: ${info.placement === 'zone' ? 'perZone' : 'instances'}: 0)`,
+          });
+        }
+      }
+      const { ports: _p, ...settings } = def.services[inst.service] as Record<string, unknown>;
+      return {
+        name: inst.name,
+        role: 'service',
+        engine: 'service',
+        zone: inst.zone,
+        ports: myPorts,
+        dependsOn: info.dependsOn.flatMap(ofEngine),
+        endpoint: `http://127.0.0.1:${myPorts.http}`,
+        settings: { ...(settings as Record<string, string | number>), service: inst.service },
+        ...dirs,
+      };
+    }
+    const engine = inst.engine as EngineId;
+    const info = engineCatalog[engine];
+    const main = myPorts[info.mainPort];
+    const { enabled: _e, ports: _p, ...settings } = def.engines[engine] as Record<string, unknown>;
+    // an edge proxies the origin: it needs the origin's port in its config
+    if (engine === 'edge' && ports.origin?.http) settings.originPort = ports.origin.http;
+    return {
+      name: inst.name,
+      role: info.role,
+      engine,
+      zone: inst.zone,
+      ports: myPorts,
+      dependsOn: info.dependsOn.flatMap(ofEngine),
+      endpoint: info.scheme === 'http' ? `http://127.0.0.1:${main}` : `127.0.0.1:${main}`,
+      settings: settings as Record<string, string | number>,
+      ...dirs,
     };
   });
 }

@@ -1,4 +1,5 @@
-import type { EngineId } from '../cluster/components.js';
+import type { RunnerId } from '../cluster/components.js';
+import { serviceDriver } from '../services/service-driver.js';
 import { cassandraDriver } from './cassandra.js';
 import type { EngineDriver } from './driver.js';
 import { edgeDriver } from './edge.js';
@@ -8,7 +9,7 @@ import { memcachedDriver } from './memcached.js';
 import { mysqlDriver } from './mysql.js';
 import { originDriver } from './origin.js';
 
-const drivers: Record<EngineId, EngineDriver> = {
+const drivers: Record<RunnerId, EngineDriver> = {
   kafka: kafkaDriver,
   cassandra: cassandraDriver,
   elasticsearch: elasticsearchDriver,
@@ -16,8 +17,9 @@ const drivers: Record<EngineId, EngineDriver> = {
   memcached: memcachedDriver,
   origin: originDriver,
   edge: edgeDriver,
+  service: serviceDriver,
 };
 
-export function driverFor(engine: EngineId): EngineDriver {
+export function driverFor(engine: RunnerId): EngineDriver {
   return drivers[engine];
 }

@@ -1,0 +1,60 @@
+import { readJson } from './state.js';
+import { FlixError } from '../errors.js';
+import { clusterPaths } from '../paths.js';
+import type { SupervisorPlan } from '../runtime/native/plan-file.js';
+import { clusterLiveness } from '../runtime/native/liveness.js';
+import type { ComponentPlan } from './components.js';
+
+/** Where a running cluster's engines and services answer, for its services and for commands. */
+export interface ClusterEndpoints {
+  name: string;
+  zones: string[];
+  kafkaBrokers: string[];
+  mysql: { host: string; port: number } | null;
+  cassandra: string | null;
+  elasticsearch: string | null;
+  origin: string | null;
+  edges: Array<{ name: string; zone: string; url: string }>;
+  memcached: Array<{ name: string; zone: string; address: string }>;
+  services: Array<{ name: string; service: string; zone: string | null; url: string }>;
+}
+
+export function endpointsFromPlan(name: string, components: ComponentPlan[]): ClusterEndpoints {
+  const one = (engine: string) => components.find((c) => c.engine === engine) ?? null;
+  const mysql = one('mysql');
+  return {
+    name,
+    zones: [...new Set(components.map((c) => c.zone).filter((z): z is string => z !== null))],
+    kafkaBrokers: components.filter((c) => c.engine === 'kafka').map((c) => c.endpoint),
+    mysql: mysql ? { host: '127.0.0.1', port: mysql.ports.mysql as number } : null,
+    cassandra: one('cassandra')?.endpoint ?? null,
+    elasticsearch: one('elasticsearch')?.endpoint ?? null,
+    origin: one('origin')?.endpoint ?? null,
+    edges: components
+      .filter((c) => c.engine === 'edge')
+      .map((c) => ({ name: c.name, zone: c.zone as string, url: c.endpoint })),
+    memcached: components
+      .filter((c) => c.engine === 'memcached')
+      .map((c) => ({ name: c.name, zone: c.zone as string, address: c.endpoint })),
+    services: components
+      .filter((c) => c.engine === 'service')
+      .map((c) => ({ name: c.name, service: String(c.settings.service), zone: c.zone, url: c.endpoint })),
+  };
+}
+
+export async function readPlan(name: string, env: NodeJS.ProcessEnv = process.env): Promise<SupervisorPlan | null> {
+  return readJson<SupervisorPlan>(clusterPaths(name, env).plan);
+}
+
+/** The endpoints of a cluster that is running; a clear error if it is not. */
+export async function runningClusterEndpoints(name: string, env: NodeJS.ProcessEnv = process.env): Promise<ClusterEndpoints> {
+  const live = await clusterLiveness(name, env);
+  const plan = await readPlan(name, env);
+  if (!live.supervisorAlive || !plan || live.state?.phase !== 'running') {
+    throw new FlixError(`cluster '${name}' is not running`, {
+      code: 'notRunning',
+      nextStep: `\`flix up --name ${name}\` starts it`,
+    });
+  }
+  return endpointsFromPlan(name, plan.components);
+}

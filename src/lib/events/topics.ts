@@ -1,0 +1,64 @@
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { ClusterEndpoints } from '../cluster/endpoints.js';
+
+/**
+ * Kafka topics of the data plane. Title events are keyed by title id; transcode tasks spread over
+ * enough partitions that every worker of a cluster gets some (the orchestrator picks the
+ * partition so that costly and cheap encodes are spread evenly).
+ */
+export const topics = {
+  titleUploaded: { name: 'title.uploaded', partitions: 3 },
+  titlePublished: { name: 'title.published', partitions: 3 },
+  transcodeTasks: { name: 'transcode.tasks', partitions: 12 },
+  transcodeResults: { name: 'transcode.results', partitions: 3 },
+} as const;
+
+export function kafkaFor(endpoints: ClusterEndpoints, clientId: string): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: endpoints.kafkaBrokers,
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log }) => {
+        if (level <= logLevel.WARN) {
+          process.stderr.write(`${JSON.stringify({ kafka: log.message, level, error: log.error })}\n`);
+        }
+      },
+    retry: { retries: 8, initialRetryTime: 200 },
+  });
+}
+
+export async function ensureTopics(kafka: Kafka): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = Object.values(topics).filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })),
+      });
+    }
+  } catch (e) {
+    // another process created them first
+    if (!String((e as Error).message).includes('already exists')) throw e;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function publishEvent(
+  producer: Producer,
+  topic: string,
+  key: string,
+  event: Record<string, unknown>,
+  partition?: number,
+): Promise<void> {
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: [{ key, value: JSON.stringify({ ...event, at: new Date().toISOString() }), partition }],
+  });
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { assignPartitions, nextStage, type TaskSpec, titleId, titleKey, videoTaskId } from './stages.js';
+
+describe('ingest stages', () => {
+  it('walks the DAG in order and stays put when done', () => {
+    expect(nextStage('probe')).toBe('plan');
+    expect(nextStage('encode')).toBe('package');
+    expect(nextStage('publish')).toBe('published');
+    expect(nextStage('published')).toBe('published');
+    expect(nextStage('failed')).toBe('failed');
+  });
+
+  it('names tasks so a redelivered task is the same task', () => {
+    expect(videoTaskId('720p', 3)).toBe('720p/0003');
+  });
+
+  it('spreads costly and cheap tasks evenly over partitions', () => {
+    const tasks: TaskSpec[] = [];
+    for (let c = 0; c < 8; c++) {
+      tasks.push({ taskId: videoTaskId('1080p', c), kind: 'video', rendition: '1080p', chunkIndex: c, cost: 9 });
+      tasks.push({ taskId: videoTaskId('240p', c), kind: 'video', rendition: '240p', chunkIndex: c, cost: 1 });
+    }
+    const parts = assignPartitions(tasks, 4);
+    const load = [0, 0, 0, 0];
+    for (const t of tasks) load[parts.get(t.taskId) as number] = (load[parts.get(t.taskId) as number] ?? 0) + t.cost;
+    expect(Math.max(...load) - Math.min(...load)).toBeLessThanOrEqual(1);
+    expect(new Set(parts.values()).size).toBe(4);
+  });
+
+  it('makes ids safe for keys and URLs, also from non-ASCII titles', () => {
+    expect(titleId('Big Trip', 'a1b2c3')).toBe('big-trip-a1b2c3');
+    expect(titleId('Café — Noir!', 'x')).toBe('cafe-noir-x');
+    expect(titleId('東京', 'x')).toBe('title-x');
+  });
+
+  it('treats titles differing only in case, accents or spacing as the same title', () => {
+    expect(titleKey('Big  Trip')).toBe(titleKey('big trip'));
+    expect(titleKey('Café')).toBe(titleKey('cafe'));
+  });
+});
