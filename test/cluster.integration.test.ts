@@ -51,7 +51,7 @@ describe('a native CI cluster', () => {
     await flix(['down', '--name', name, '--purge']);
   });
 
-  it('runs every engine of the CI cluster, healthy, one memcached and one edge per zone', async () => {
+  it('runs every engine and service of the CI cluster, healthy, one memcached, edge and transcoder per zone', async () => {
     const s = await status();
     expect(s.map((c) => c.name).sort()).toEqual(
       [
@@ -64,6 +64,9 @@ describe('a native CI cluster', () => {
         'memcached-b',
         'mysql',
         'origin',
+        'orchestrator-1',
+        'transcoder-a-1',
+        'transcoder-b-1',
       ].sort(),
     );
     for (const c of s) {

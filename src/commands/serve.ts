@@ -4,7 +4,8 @@ import { type ServiceId, serviceIds } from '../lib/services/catalog.js';
 import { runService } from '../lib/services/runtime.js';
 
 export default class Serve extends FlixCommand {
-  static override summary = 'Run one instance of a flix service (the runtime starts these; you rarely need to)';
+  static override summary =
+    'Run one instance of a flix service (the runtime starts these; you rarely need to)';
   static override description =
     'Starts a service of a running cluster in the foreground with the cluster plan: it finds the engines through the plan, serves GET /health and GET /status on its component port (loopback only) and stops gracefully on SIGTERM. `flix up` starts every service instance the cluster file asks for.';
 
@@ -15,7 +16,11 @@ export default class Serve extends FlixCommand {
   };
 
   static override flags = {
-    name: Flags.string({ char: 'n', description: 'cluster name', default: process.env.FLIX_CLUSTER ?? 'default' }),
+    name: Flags.string({
+      char: 'n',
+      description: 'cluster name',
+      default: process.env.FLIX_CLUSTER ?? 'default',
+    }),
     component: Flags.string({ description: 'component name from the cluster plan', required: true }),
   };
 

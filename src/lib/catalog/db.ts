@@ -7,7 +7,10 @@ export type Db = mysql.Pool;
 
 export function connectCatalog(endpoints: ClusterEndpoints): Db {
   if (!endpoints.mysql) {
-    throw new FlixError(`cluster '${endpoints.name}' runs no MySQL`, { code: 'invalidConfig', nextStep: 'enable engines.mysql' });
+    throw new FlixError(`cluster '${endpoints.name}' runs no MySQL`, {
+      code: 'invalidConfig',
+      nextStep: 'enable engines.mysql',
+    });
   }
   return mysql.createPool({
     host: endpoints.mysql.host,

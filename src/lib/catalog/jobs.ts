@@ -72,18 +72,21 @@ export async function acquireLease(db: Db, titleId: string, owner: string, ms: n
 }
 
 /** Move a job to its next stage, recording how long the finished one took. */
-export async function advanceJob(db: Db, job: JobRow, next: Stage, plan?: Record<string, unknown>): Promise<void> {
+export async function advanceJob(
+  db: Db,
+  job: JobRow,
+  next: Stage,
+  plan?: Record<string, unknown>,
+): Promise<void> {
   const now = Date.now();
   const times = { ...job.stageTimes };
   const cur = times[job.stage];
   if (cur) times[job.stage] = { ...cur, seconds: (now - cur.startedAt) / 1000 };
-  times[next] = { startedAt: now, seconds: null };
-  await db.query(`UPDATE ingest_jobs SET stage = ?, stage_times = ?, attempts = 0, error = NULL${plan ? ', plan = ?' : ''} WHERE title_id = ?`, [
-    next,
-    JSON.stringify(times),
-    ...(plan ? [JSON.stringify(plan)] : []),
-    job.titleId,
-  ]);
+  if (next !== 'published' && next !== 'failed') times[next] = { startedAt: now, seconds: null };
+  await db.query(
+    `UPDATE ingest_jobs SET stage = ?, stage_times = ?, attempts = 0, error = NULL${plan ? ', plan = ?' : ''} WHERE title_id = ?`,
+    [next, JSON.stringify(times), ...(plan ? [JSON.stringify(plan)] : []), job.titleId],
+  );
 }
 
 export async function recordJobError(db: Db, titleId: string, error: string, fail: boolean): Promise<void> {
@@ -102,7 +105,10 @@ export async function insertTasks(db: Db, titleId: string, tasks: TaskSpec[]): P
 }
 
 export async function markTasksQueued(db: Db, titleId: string): Promise<void> {
-  await db.query(`UPDATE ingest_tasks SET queued_at = CURRENT_TIMESTAMP(3) WHERE title_id = ? AND status = 'queued'`, [titleId]);
+  await db.query(
+    `UPDATE ingest_tasks SET queued_at = CURRENT_TIMESTAMP(3) WHERE title_id = ? AND status = 'queued'`,
+    [titleId],
+  );
 }
 
 /** The first result of a task wins; a duplicate (redelivered task) changes nothing. Returns whether it was first. */
@@ -119,7 +125,10 @@ export async function recordTaskResult(
     [r.objectKey, r.md5, r.bytes, r.worker, r.encodeSeconds, titleId, taskId],
   );
   if (res.affectedRows === 0) {
-    await db.query('UPDATE ingest_tasks SET deliveries = deliveries + 1 WHERE title_id = ? AND task_id = ?', [titleId, taskId]);
+    await db.query('UPDATE ingest_tasks SET deliveries = deliveries + 1 WHERE title_id = ? AND task_id = ?', [
+      titleId,
+      taskId,
+    ]);
   }
   return res.affectedRows === 1;
 }

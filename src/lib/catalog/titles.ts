@@ -47,7 +47,10 @@ function toTitle(r: RowDataPacket): TitleRow {
 
 export async function insertTitle(
   db: Db,
-  t: Pick<TitleRow, 'id' | 'title' | 'year' | 'genres' | 'regions' | 'sourceFile' | 'sourceKey' | 'sourceBytes' | 'media'> & {
+  t: Pick<
+    TitleRow,
+    'id' | 'title' | 'year' | 'genres' | 'regions' | 'sourceFile' | 'sourceKey' | 'sourceBytes' | 'media'
+  > & {
     titleKey: string;
   },
 ): Promise<void> {
@@ -92,7 +95,12 @@ export async function listTitles(db: Db): Promise<TitleRow[]> {
   return rows.map(toTitle);
 }
 
-export async function setTitleStatus(db: Db, id: string, status: TitleStatus, error: string | null = null): Promise<void> {
+export async function setTitleStatus(
+  db: Db,
+  id: string,
+  status: TitleStatus,
+  error: string | null = null,
+): Promise<void> {
   await db.query(
     `UPDATE titles SET status = ?, error = ?, published_at = IF(? = 'ready', CURRENT_TIMESTAMP(3), published_at) WHERE id = ?`,
     [status, error, status, id],
@@ -104,7 +112,10 @@ export async function setUploadId(db: Db, id: string, uploadId: string | null): 
 }
 
 export async function markUploaded(db: Db, id: string, etag: string): Promise<void> {
-  await db.query(`UPDATE titles SET status = 'uploaded', source_etag = ?, upload_id = NULL WHERE id = ?`, [etag, id]);
+  await db.query(`UPDATE titles SET status = 'uploaded', source_etag = ?, upload_id = NULL WHERE id = ?`, [
+    etag,
+    id,
+  ]);
 }
 
 export async function deleteTitleRows(db: Db, id: string): Promise<void> {

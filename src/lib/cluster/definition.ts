@@ -49,7 +49,9 @@ const schema = z.strictObject({
         .strictObject({
           perZone: z.number().int().min(0).max(16).default(1),
           threads: z.number().int().min(0).max(64).default(0),
-          preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium']).default('veryfast'),
+          preset: z
+            .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'])
+            .default('veryfast'),
           ports: z.strictObject({ http: auto() }).prefault({}),
         })
         .prefault({}),

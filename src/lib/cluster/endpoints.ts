@@ -1,9 +1,9 @@
-import { readJson } from './state.js';
 import { FlixError } from '../errors.js';
 import { clusterPaths } from '../paths.js';
-import type { SupervisorPlan } from '../runtime/native/plan-file.js';
 import { clusterLiveness } from '../runtime/native/liveness.js';
+import type { SupervisorPlan } from '../runtime/native/plan-file.js';
 import type { ComponentPlan } from './components.js';
+import { readJson } from './state.js';
 
 /** Where a running cluster's engines and services answer, for its services and for commands. */
 export interface ClusterEndpoints {
@@ -42,12 +42,18 @@ export function endpointsFromPlan(name: string, components: ComponentPlan[]): Cl
   };
 }
 
-export async function readPlan(name: string, env: NodeJS.ProcessEnv = process.env): Promise<SupervisorPlan | null> {
+export async function readPlan(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SupervisorPlan | null> {
   return readJson<SupervisorPlan>(clusterPaths(name, env).plan);
 }
 
 /** The endpoints of a cluster that is running; a clear error if it is not. */
-export async function runningClusterEndpoints(name: string, env: NodeJS.ProcessEnv = process.env): Promise<ClusterEndpoints> {
+export async function runningClusterEndpoints(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ClusterEndpoints> {
   const live = await clusterLiveness(name, env);
   const plan = await readPlan(name, env);
   if (!live.supervisorAlive || !plan || live.state?.phase !== 'running') {

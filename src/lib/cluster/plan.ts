@@ -36,7 +36,8 @@ export function instances(def: ClusterDefinition): Instance[] {
     const info = serviceCatalog[id];
     if (info.placement === 'cluster') {
       const n = def.services.orchestrator.instances;
-      for (let i = 1; i <= n; i++) out.push({ name: `${id}-${i}`, engine: 'service', service: id, zone: null, index: i - 1 });
+      for (let i = 1; i <= n; i++)
+        out.push({ name: `${id}-${i}`, engine: 'service', service: id, zone: null, index: i - 1 });
     } else {
       const perZone = def.services.transcoder.perZone;
       let index = 0;
@@ -71,7 +72,11 @@ export function portRequests(def: ClusterDefinition): PortRequest[] {
 }
 
 /** Turn a definition plus assigned ports into the components a runtime starts. */
-export function planCluster(def: ClusterDefinition, ports: PortAssignment, paths: ClusterPaths): ComponentPlan[] {
+export function planCluster(
+  def: ClusterDefinition,
+  ports: PortAssignment,
+  paths: ClusterPaths,
+): ComponentPlan[] {
   const all = instances(def);
   const ofEngine = (e: EngineId) => all.filter((o) => o.engine === e).map((o) => o.name);
   return all.map((inst) => {

@@ -17,12 +17,25 @@ describe('ingest stages', () => {
   it('spreads costly and cheap tasks evenly over partitions', () => {
     const tasks: TaskSpec[] = [];
     for (let c = 0; c < 8; c++) {
-      tasks.push({ taskId: videoTaskId('1080p', c), kind: 'video', rendition: '1080p', chunkIndex: c, cost: 9 });
-      tasks.push({ taskId: videoTaskId('240p', c), kind: 'video', rendition: '240p', chunkIndex: c, cost: 1 });
+      tasks.push({
+        taskId: videoTaskId('1080p', c),
+        kind: 'video',
+        rendition: '1080p',
+        chunkIndex: c,
+        cost: 9,
+      });
+      tasks.push({
+        taskId: videoTaskId('240p', c),
+        kind: 'video',
+        rendition: '240p',
+        chunkIndex: c,
+        cost: 1,
+      });
     }
     const parts = assignPartitions(tasks, 4);
     const load = [0, 0, 0, 0];
-    for (const t of tasks) load[parts.get(t.taskId) as number] = (load[parts.get(t.taskId) as number] ?? 0) + t.cost;
+    for (const t of tasks)
+      load[parts.get(t.taskId) as number] = (load[parts.get(t.taskId) as number] ?? 0) + t.cost;
     expect(Math.max(...load) - Math.min(...load)).toBeLessThanOrEqual(1);
     expect(new Set(parts.values()).size).toBe(4);
   });

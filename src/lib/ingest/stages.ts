@@ -63,5 +63,10 @@ export function titleId(title: string, random: string): string {
 
 /** How titles are compared for "already exists": case, accents and spacing do not count. */
 export function titleKey(title: string): string {
-  return title.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/\s+/g, ' ').trim();
+  return title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -61,10 +61,17 @@ export async function putFile(
   return { key, md5, bytes: size };
 }
 
-export async function headObject(s3: S3Client, key: string): Promise<{ etag: string; bytes: number; md5: string | null } | null> {
+export async function headObject(
+  s3: S3Client,
+  key: string,
+): Promise<{ etag: string; bytes: number; md5: string | null } | null> {
   try {
     const h = await s3.send(new HeadObjectCommand({ Bucket: originBucket, Key: key }));
-    return { etag: (h.ETag ?? '').replace(/"/g, ''), bytes: h.ContentLength ?? 0, md5: h.Metadata?.md5 ?? null };
+    return {
+      etag: (h.ETag ?? '').replace(/"/g, ''),
+      bytes: h.ContentLength ?? 0,
+      md5: h.Metadata?.md5 ?? null,
+    };
   } catch (e) {
     if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return null;
     throw e;
@@ -85,7 +92,9 @@ export async function listKeys(s3: S3Client, prefix: string): Promise<string[]> 
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const r = await s3.send(new ListObjectsV2Command({ Bucket: originBucket, Prefix: prefix, ContinuationToken: token }));
+    const r = await s3.send(
+      new ListObjectsV2Command({ Bucket: originBucket, Prefix: prefix, ContinuationToken: token }),
+    );
     for (const o of r.Contents ?? []) if (o.Key) keys.push(o.Key);
     token = r.IsTruncated ? r.NextContinuationToken : undefined;
   } while (token);
@@ -141,9 +150,15 @@ export async function multipartUpload(
       let marker: string | undefined;
       do {
         const r = await s3.send(
-          new ListPartsCommand({ Bucket: originBucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }),
+          new ListPartsCommand({
+            Bucket: originBucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumberMarker: marker,
+          }),
         );
-        for (const p of r.Parts ?? []) if (p.PartNumber && p.ETag) have.set(p.PartNumber, p.ETag.replace(/"/g, ''));
+        for (const p of r.Parts ?? [])
+          if (p.PartNumber && p.ETag) have.set(p.PartNumber, p.ETag.replace(/"/g, ''));
         marker = r.IsTruncated ? r.NextPartNumberMarker : undefined;
       } while (marker);
     } catch (e) {
@@ -187,7 +202,8 @@ export async function multipartUpload(
           }),
           { abortSignal: opts.signal },
         );
-        if ((r.ETag ?? '').replace(/"/g, '') !== md5) throw new Error(`part ${n}: origin stored a different MD5`);
+        if ((r.ETag ?? '').replace(/"/g, '') !== md5)
+          throw new Error(`part ${n}: origin stored a different MD5`);
       }
       etags.push(md5);
       bytesDone += len;
@@ -208,5 +224,7 @@ export async function multipartUpload(
 }
 
 export async function abortMultipart(s3: S3Client, key: string, uploadId: string): Promise<void> {
-  await s3.send(new AbortMultipartUploadCommand({ Bucket: originBucket, Key: key, UploadId: uploadId })).catch(() => {});
+  await s3
+    .send(new AbortMultipartUploadCommand({ Bucket: originBucket, Key: key, UploadId: uploadId }))
+    .catch(() => {});
 }

@@ -28,7 +28,9 @@ const mains: Record<ServiceId, () => Promise<ServiceMain>> = {
 
 export function jsonLogger(component: string) {
   return (message: string, fields: Record<string, unknown> = {}) => {
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), component, message, ...fields })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ time: new Date().toISOString(), component, message, ...fields })}\n`,
+    );
   };
 }
 
@@ -36,7 +38,11 @@ export function jsonLogger(component: string) {
  * `flix serve <service>`: start one instance of a service of a running cluster, with an HTTP
  * endpoint on its component port (loopback only): GET /health (200 once started) and GET /status.
  */
-export async function runService(service: ServiceId, clusterName: string, componentName: string): Promise<void> {
+export async function runService(
+  service: ServiceId,
+  clusterName: string,
+  componentName: string,
+): Promise<void> {
   const plan = await readPlan(clusterName);
   const component = plan?.components.find((c) => c.name === componentName);
   if (!plan || !component) {
@@ -53,8 +59,10 @@ export async function runService(service: ServiceId, clusterName: string, compon
       res.writeHead(code, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (req.url === '/health') return send(handle ? 200 : 503, { status: handle ? 'ok' : 'starting', component: componentName });
-    if (req.url === '/status') return send(200, { component: componentName, service, status: handle?.status() ?? null });
+    if (req.url === '/health')
+      return send(handle ? 200 : 503, { status: handle ? 'ok' : 'starting', component: componentName });
+    if (req.url === '/status')
+      return send(200, { component: componentName, service, status: handle?.status() ?? null });
     send(404, { error: 'not found' });
   });
   await new Promise<void>((resolve, reject) => {

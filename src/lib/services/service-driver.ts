@@ -20,6 +20,7 @@ export const serviceDriver: EngineDriver = {
   async probe(c) {
     const res = await fetch(`${c.endpoint}/health`, { signal: AbortSignal.timeout(2000) });
     const body = await res.text();
-    if (res.status !== 200) throw new Error(`${c.name} /health answered ${res.status}: ${body.slice(0, 200)}`);
+    if (res.status !== 200)
+      throw new Error(`${c.name} /health answered ${res.status}: ${body.slice(0, 200)}`);
   },
 };

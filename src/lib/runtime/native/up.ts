@@ -55,7 +55,9 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
     );
   }
 
-  const engines = [...new Set(instances(definition).map((i) => i.engine))].filter((e) => e !== 'service') as EngineId[];
+  const engines = [...new Set(instances(definition).map((i) => i.engine))].filter(
+    (e) => e !== 'service',
+  ) as EngineId[];
   const missing = engines.map((e) => checkEngine(e, enginesDir(env))).filter((c) => !c.installed);
   if (missing.length > 0) {
     throw new FlixError(

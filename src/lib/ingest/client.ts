@@ -1,0 +1,275 @@
+import { randomBytes } from 'node:crypto';
+import { extname, resolve } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Producer } from 'kafkajs';
+import { connectCatalog, type Db, ensureCatalogSchema } from '../catalog/db.js';
+import { getJob, listObjects, listTasks } from '../catalog/jobs.js';
+import {
+  deleteTitleRows,
+  findTitle,
+  findTitleByKey,
+  getTitle,
+  insertTitle,
+  markUploaded,
+  setTitleStatus,
+  setUploadId,
+  type TitleRow,
+} from '../catalog/titles.js';
+import { type ClusterEndpoints, runningClusterEndpoints } from '../cluster/endpoints.js';
+import { originClient } from '../engines/origin.js';
+import { FlixError } from '../errors.js';
+import { ensureTopics, kafkaFor, publishEvent, topics } from '../events/topics.js';
+import { MediaError } from '../media/errors.js';
+import { validateSource } from '../media/probe.js';
+import { abortMultipart, deletePrefix, type MultipartProgress, multipartUpload } from '../origin/objects.js';
+import { titleId as makeTitleId, titleKey } from './stages.js';
+
+/** Everything a command needs to talk to a running cluster's data plane. */
+export interface DataPlane {
+  endpoints: ClusterEndpoints;
+  db: Db;
+  s3: S3Client;
+  close(): Promise<void>;
+}
+
+export async function openDataPlane(cluster: string): Promise<DataPlane> {
+  const endpoints = await runningClusterEndpoints(cluster);
+  if (!endpoints.origin) {
+    throw new FlixError(`cluster '${cluster}' runs no origin`, {
+      code: 'invalidConfig',
+      nextStep: 'enable engines.origin',
+    });
+  }
+  const db = connectCatalog(endpoints);
+  await ensureCatalogSchema(db);
+  const s3 = originClient(endpoints.origin);
+  return {
+    endpoints,
+    db,
+    s3,
+    async close() {
+      s3.destroy();
+      await db.end();
+    },
+  };
+}
+
+export interface IngestRequest {
+  file: string;
+  title: string;
+  year: number | null;
+  genres: string[];
+  regions: string[];
+}
+
+export type UploadProgress = MultipartProgress & { titleId: string };
+
+export const originalKey = (id: string, file: string) =>
+  `originals/${id}/source${extname(file).toLowerCase() || '.bin'}`;
+
+/**
+ * Upload step of `flix ingest`: validate with ffprobe before anything is written, refuse a title
+ * that exists, record the title as `uploading`, multipart-upload the original (resumable), mark
+ * it `uploaded` and emit title.uploaded. Returns the title id.
+ */
+export async function ingestUpload(
+  plane: DataPlane,
+  req: IngestRequest,
+  opts: { onProgress?: (p: UploadProgress) => void; signal?: AbortSignal } = {},
+): Promise<string> {
+  const file = resolve(req.file);
+  let media: Awaited<ReturnType<typeof validateSource>>;
+  try {
+    media = await validateSource(file);
+  } catch (e) {
+    if (e instanceof MediaError) {
+      throw new FlixError(`${req.file}: ${e.message}`, {
+        code: 'invalidInput',
+        nextStep: 'nothing was uploaded; fix the file and try again',
+      });
+    }
+    throw e;
+  }
+  const existing = await findTitleByKey(plane.db, titleKey(req.title));
+  if (existing) {
+    throw new FlixError(
+      `a title named "${existing.title}" already exists (${existing.id}, ${existing.status})`,
+      {
+        code: 'conflict',
+        nextStep:
+          existing.status === 'uploading'
+            ? `\`flix ingest --resume ${existing.id}\` finishes its upload`
+            : `choose another --title, or \`flix titles delete ${existing.id}\` first`,
+      },
+    );
+  }
+  const id = makeTitleId(req.title, randomBytes(3).toString('hex'));
+  await insertTitle(plane.db, {
+    id,
+    title: req.title,
+    titleKey: titleKey(req.title),
+    year: req.year,
+    genres: req.genres,
+    regions: req.regions,
+    sourceFile: file,
+    sourceKey: originalKey(id, file),
+    sourceBytes: media.sizeBytes,
+    media: media as unknown as Record<string, unknown>,
+  });
+  await uploadAndAnnounce(plane, id, opts);
+  return id;
+}
+
+/** `flix ingest --resume ID`: finish an interrupted upload (parts already stored are skipped). */
+export async function resumeUpload(
+  plane: DataPlane,
+  id: string,
+  opts: { file?: string; onProgress?: (p: UploadProgress) => void; signal?: AbortSignal } = {},
+): Promise<TitleRow> {
+  const t = await getTitle(plane.db, id);
+  if (!t)
+    throw new FlixError(`no title ${id}`, {
+      code: 'notFound',
+      nextStep: '`flix titles list` shows the titles',
+    });
+  if (t.status !== 'uploading') {
+    if (t.status === 'uploaded') await announce(plane, t.id, t.sourceKey); // the event may have been lost
+    return t;
+  }
+  if (opts.file)
+    await plane.db.query('UPDATE titles SET source_file = ? WHERE id = ?', [resolve(opts.file), id]);
+  await uploadAndAnnounce(plane, id, opts);
+  return (await getTitle(plane.db, id)) as TitleRow;
+}
+
+async function uploadAndAnnounce(
+  plane: DataPlane,
+  id: string,
+  opts: { onProgress?: (p: UploadProgress) => void; signal?: AbortSignal },
+): Promise<void> {
+  const t = (await getTitle(plane.db, id)) as TitleRow;
+  let result: Awaited<ReturnType<typeof multipartUpload>>;
+  try {
+    result = await multipartUpload(plane.s3, t.sourceKey, t.sourceFile, {
+      uploadId: t.uploadId ?? undefined,
+      onUploadId: (uploadId) => setUploadId(plane.db, id, uploadId),
+      onProgress: (p) => opts.onProgress?.({ ...p, titleId: id }),
+      signal: opts.signal,
+    });
+  } catch (e) {
+    throw new FlixError(`upload of ${id} interrupted: ${(e as Error).message}`, {
+      code: 'jobFailed',
+      nextStep: `\`flix ingest --resume ${id}\` continues where it stopped (stored parts are kept)`,
+    });
+  }
+  if (result.bytes !== t.sourceBytes) {
+    throw new FlixError(
+      `${t.sourceFile} changed while it was being ingested (${t.sourceBytes} → ${result.bytes} bytes)`,
+      {
+        code: 'invalidInput',
+        nextStep: `\`flix titles delete ${id}\` and ingest the file again`,
+      },
+    );
+  }
+  await markUploaded(plane.db, id, result.etag);
+  await announce(plane, id, t.sourceKey);
+}
+
+async function announce(plane: DataPlane, id: string, sourceKey: string): Promise<void> {
+  const kafka = kafkaFor(plane.endpoints, 'flix-ingest');
+  await ensureTopics(kafka);
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    await publishEvent(producer, topics.titleUploaded.name, id, {
+      type: 'title.uploaded',
+      titleId: id,
+      sourceKey,
+    });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export interface TitleProgress {
+  title: TitleRow;
+  stage: string | null;
+  stageTimes: Record<string, { startedAt: number; seconds: number | null }>;
+  tasks: { done: number; total: number; byRendition: Record<string, { done: number; total: number }> };
+  error: string | null;
+}
+
+export async function titleProgress(plane: DataPlane, id: string): Promise<TitleProgress> {
+  const title = (await getTitle(plane.db, id)) as TitleRow;
+  const job = await getJob(plane.db, id);
+  const tasks = await listTasks(plane.db, id);
+  const byRendition: Record<string, { done: number; total: number }> = {};
+  for (const t of tasks) {
+    const r = (byRendition[t.rendition] ??= { done: 0, total: 0 });
+    r.total++;
+    if (t.status === 'done') r.done++;
+  }
+  return {
+    title,
+    stage: job?.stage ?? null,
+    stageTimes: job?.stageTimes ?? {},
+    tasks: { done: tasks.filter((t) => t.status === 'done').length, total: tasks.length, byRendition },
+    error: job?.error ?? title.error,
+  };
+}
+
+/** Follow a title until it is ready (resolves) or failed (throws). */
+export async function waitForTitle(
+  plane: DataPlane,
+  id: string,
+  onUpdate: (p: TitleProgress) => void,
+  opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<TitleProgress> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 60 * 60_000);
+  while (Date.now() < deadline && !opts.signal?.aborted) {
+    const p = await titleProgress(plane, id);
+    onUpdate(p);
+    if (p.title.status === 'ready') return p;
+    if (p.title.status === 'failed' || p.stage === 'failed') {
+      throw new FlixError(
+        `title ${id} failed${p.stage ? ` in stage ${p.stage}` : ''}: ${p.error ?? 'unknown error'}`,
+        {
+          code: 'jobFailed',
+          nextStep: `\`flix titles show ${id}\` for details; nothing of it was published`,
+        },
+      );
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new FlixError(`title ${id} is not ready yet`, {
+    code: 'timeout',
+    nextStep: `it keeps going in the cluster: \`flix titles show ${id}\``,
+  });
+}
+
+export async function resolveTitle(plane: DataPlane, idOrName: string): Promise<TitleRow> {
+  const t = await findTitle(plane.db, idOrName);
+  if (!t)
+    throw new FlixError(`no title ${idOrName}`, {
+      code: 'notFound',
+      nextStep: '`flix titles list` shows the titles',
+    });
+  return t;
+}
+
+/** `flix titles delete`: everything of the title in the origin (original included) and the catalog. */
+export async function deleteTitle(
+  plane: DataPlane,
+  idOrName: string,
+): Promise<{ id: string; objectsDeleted: number }> {
+  const t = await resolveTitle(plane, idOrName);
+  await setTitleStatus(plane.db, t.id, 'deleting');
+  if (t.uploadId) await abortMultipart(plane.s3, t.sourceKey, t.uploadId);
+  let n = 0;
+  for (const prefix of [`titles/${t.id}/`, `work/${t.id}/`, `originals/${t.id}/`])
+    n += await deletePrefix(plane.s3, prefix);
+  await deleteTitleRows(plane.db, t.id);
+  return { id: t.id, objectsDeleted: n };
+}
+
+export { listObjects };

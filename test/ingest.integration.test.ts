@@ -1,0 +1,210 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { originBucket } from '../src/lib/engines/credentials.js';
+import { originClient } from '../src/lib/engines/origin.js';
+import { hlsReferences, mpdReferences, resolveRef } from '../src/lib/ingest/manifests.js';
+import { listKeys } from '../src/lib/origin/objects.js';
+import { flix, repoRoot, waitFor } from './helpers/cli.js';
+
+/**
+ * Ingest end to end on the CI cluster: a clip becomes a title any HLS or DASH player can stream
+ * through an edge; a killed worker or a restarted orchestrator does not stop it; bad input is
+ * refused and leaves nothing behind.
+ */
+const name = `itest-ingest-${process.pid}`;
+const media = join(repoRoot, 'fixtures', 'media');
+const fixture = (f: string) => join(media, f);
+type Component = { name: string; pid: number; endpoint: string; state: string; restarts: number };
+let components: Component[] = [];
+const endpoint = (n: string) => components.find((c) => c.name === n)?.endpoint as string;
+
+async function status(): Promise<Component[]> {
+  return (await flix(['status', '--name', name, '--json'])).json.components;
+}
+
+async function show(id: string) {
+  return (await flix(['titles', 'show', id, '--name', name, '--json'])).json;
+}
+
+async function originKeys(prefix: string): Promise<string[]> {
+  const s3 = originClient(endpoint('origin'));
+  try {
+    return await listKeys(s3, prefix);
+  } finally {
+    s3.destroy();
+  }
+}
+
+describe('ingest on the CI cluster', () => {
+  beforeAll(async () => {
+    execFileSync('bash', [join(repoRoot, 'fixtures', 'make-fixtures.sh')], { stdio: 'inherit' });
+    const r = await flix(['up', '--cluster', 'ci', '--name', name, '--json']);
+    if (r.exitCode !== 0) throw new Error(`flix up failed (${r.exitCode}):\n${r.stderr}`);
+    components = r.json.components;
+  });
+
+  afterAll(async () => {
+    await flix(['down', '--name', name, '--purge']);
+  });
+
+  let readyId = '';
+
+  it('publishes a clip that plays over HLS and DASH through an edge', async () => {
+    const r = await flix([
+      'ingest',
+      fixture('good-320x180-6s.mp4'),
+      '--title',
+      'Big Trip',
+      '--genres',
+      'drama,travel',
+      '--year',
+      '2024',
+      '--regions',
+      'US,DE',
+      '--wait',
+      '--name',
+      name,
+      '--json',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json.status).toBe('ready');
+    readyId = r.json.id;
+    const t = await show(readyId);
+    expect(t).toMatchObject({
+      title: 'Big Trip',
+      year: 2024,
+      genres: ['drama', 'travel'],
+      regions: ['US', 'DE'],
+      status: 'ready',
+    });
+    // never above the source's 180 lines
+    expect(t.ladder.video.map((v: { height: number }) => v.height).every((h: number) => h <= 180)).toBe(true);
+    expect(t.segmentCount).toBeGreaterThan(0);
+    for (const stage of ['probe', 'plan', 'queue', 'encode', 'package', 'validate', 'publish']) {
+      expect(typeof t.stageTimes[stage], stage).toBe('number');
+    }
+
+    // HLS through the edge, read by ffprobe as a player would
+    const edge = endpoint('edge-a');
+    const master = `${edge}/${originBucket}/${t.manifests.hls}`;
+    const probe = JSON.parse(
+      execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', master], {
+        encoding: 'utf8',
+      }),
+    );
+    expect(probe.streams.some((s: { codec_type: string }) => s.codec_type === 'video')).toBe(true);
+    expect(probe.streams.some((s: { codec_type: string }) => s.codec_type === 'audio')).toBe(true);
+    expect(Number(probe.format.duration)).toBeGreaterThan(5);
+
+    // DASH: every segment the MPD names is served by the edge
+    const mpdKey = t.manifests.dash as string;
+    const mpd = await (await fetch(`${edge}/${originBucket}/${mpdKey}`)).text();
+    const refs = mpdReferences(mpd).map((r) => resolveRef(mpdKey, r));
+    expect(refs.length).toBeGreaterThan(2);
+    for (const key of refs) {
+      const res = await fetch(`${edge}/${originBucket}/${key}`);
+      expect(res.status, key).toBe(200);
+      expect((await res.arrayBuffer()).byteLength, key).toBeGreaterThan(0);
+    }
+    // HLS and DASH share one set of segments
+    const masterText = await (await fetch(master)).text();
+    const playlist = resolveRef(t.manifests.hls, hlsReferences(masterText)[0] as string);
+    const playlistText = await (await fetch(`${edge}/${originBucket}/${playlist}`)).text();
+    const hlsSegments = hlsReferences(playlistText).map((r) => resolveRef(playlist, r));
+    expect(hlsSegments.every((s) => refs.includes(s))).toBe(true);
+
+    // the original is kept after publishing; the intermediate encodes are not
+    expect(await originKeys(`originals/${readyId}/`)).toHaveLength(1);
+    expect(await originKeys(`work/${readyId}/`)).toHaveLength(0);
+  });
+
+  it('refuses the same title again', async () => {
+    const r = await flix(['ingest', fixture('good-320x180-6s.mp4'), '--title', 'big  TRIP', '--name', name]);
+    expect(r.exitCode).toBe(13);
+    expect(r.stderr).toContain('a title named "Big Trip" already exists');
+  });
+
+  it('refuses bad input with a clear message and leaves no title and no object', async () => {
+    const before = await originKeys('');
+    const cases: Array<[string, RegExp]> = [
+      ['empty.mov', /empty/i],
+      ['not-video.mov', /not a video|no video/i],
+      ['truncated.mp4', /corrupt|truncated|cut off/i],
+      ['audio-only.m4a', /audio only|no video/i],
+      ['short-0.5s.mp4', /short/i],
+    ];
+    for (const [file, message] of cases) {
+      expect(existsSync(fixture(file)), file).toBe(true);
+      const r = await flix(['ingest', fixture(file), '--title', `bad ${file}`, '--name', name]);
+      expect(r.exitCode, `${file}: ${r.stderr}`).toBe(12);
+      expect(r.stderr, file).toMatch(message);
+    }
+    const titles = (await flix(['titles', 'list', '--name', name, '--json'])).json.titles;
+    expect(titles.filter((x: { title: string }) => x.title.startsWith('bad '))).toEqual([]);
+    expect(await originKeys('')).toEqual(before);
+  });
+
+  it('publishes although a worker is killed in the middle of a task', async () => {
+    const r = await flix([
+      'ingest',
+      fixture('long-320x180-24s.mp4'),
+      '--title',
+      'Worker Crash',
+      '--name',
+      name,
+      '--json',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const id = r.json.id;
+    // wait until a worker is busy with a task of this title, then kill it
+    const victim = await waitFor(
+      'a transcoder busy with a task',
+      async () => {
+        for (const c of (await status()).filter((x) => x.name.startsWith('transcoder-'))) {
+          const s = await (await fetch(`${c.endpoint}/status`)).json();
+          if (s.status?.current?.startsWith(id)) return c;
+        }
+        return null;
+      },
+      60_000,
+    );
+    process.kill(victim.pid, 'SIGKILL');
+    await waitFor('the title to be ready', async () => (await show(id)).status === 'ready', 180_000);
+    const restarted = (await status()).find((c) => c.name === victim.name) as Component;
+    expect(restarted.restarts).toBeGreaterThanOrEqual(1);
+  });
+
+  it('resumes after the orchestrator is restarted in the middle of an ingest', async () => {
+    const r = await flix([
+      'ingest',
+      fixture('long-320x180-24s.mp4'),
+      '--title',
+      'Orchestrator Restart',
+      '--name',
+      name,
+      '--json',
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const id = r.json.id;
+    await waitFor(
+      'the job to reach encode',
+      async () => ['encode', 'package'].includes((await show(id)).stage),
+      60_000,
+    );
+    const orch = (await status()).find((c) => c.name === 'orchestrator-1') as Component;
+    process.kill(orch.pid, 'SIGKILL');
+    await waitFor('the title to be ready', async () => (await show(id)).status === 'ready', 180_000);
+    const after = (await status()).find((c) => c.name === 'orchestrator-1') as Component;
+    expect(after.restarts).toBe(orch.restarts + 1);
+  });
+
+  it('deletes a title and everything of it in the origin', async () => {
+    const r = await flix(['titles', 'delete', readyId, '--name', name, '--json']);
+    expect(r.exitCode).toBe(0);
+    expect(await originKeys(`titles/${readyId}/`)).toEqual([]);
+    expect(await originKeys(`originals/${readyId}/`)).toEqual([]);
+    expect((await flix(['titles', 'show', readyId, '--name', name])).exitCode).toBe(15);
+  });
+});
