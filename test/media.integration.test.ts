@@ -280,6 +280,30 @@ describe('the good clip, probe to package', () => {
     }
   });
 
+  it('joins chunks frame-exactly: every frame of 360p matches the source frame at its time', () => {
+    // testsrc2 moves every frame: aligned frames score ~40 dB, a one-frame slip ~22 dB
+    const stats = execFileSync(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        '-i',
+        join(work, 'good', '360p.mp4'),
+        '-i',
+        source,
+        '-lavfi',
+        '[0:v][1:v]psnr=stats_file=-',
+        '-f',
+        'null',
+        '-',
+      ],
+      { encoding: 'utf8' },
+    );
+    const psnr = [...stats.matchAll(/psnr_avg:([\d.]+|inf)/g)].map((m) => Number(m[1] === 'inf' ? 99 : m[1]));
+    expect(psnr).toHaveLength(180);
+    expect(Math.min(...psnr)).toBeGreaterThan(30);
+  });
+
   it('keeps every rendition as long as the source (within one segment)', () => {
     for (const v of ladder.video) {
       const p = ffprobe(join(work, 'good', `${v.name}.mp4`), 'stream=duration,nb_frames');

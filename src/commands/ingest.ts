@@ -6,6 +6,7 @@ import {
   openDataPlane,
   resumeUpload,
   type TitleProgress,
+  type UploadProgress,
   waitForTitle,
 } from '../lib/ingest/client.js';
 import { resolveClusterName } from '../lib/paths.js';
@@ -61,12 +62,17 @@ export default class Ingest extends FlixCommand {
     const onSigint = () => abort.abort();
     process.once('SIGINT', onSigint);
     const t0 = Date.now();
+    let lastUpload: UploadProgress | null = null;
+    const onUpload = (p: UploadProgress) => {
+      lastUpload = p;
+      view?.upload(p);
+    };
     try {
       let id: string;
       if (flags.resume) {
         const t = await resumeUpload(plane, flags.resume, {
           file: args.file,
-          onProgress: (p) => view?.upload(p),
+          onProgress: onUpload,
           signal: abort.signal,
         });
         id = t.id;
@@ -82,7 +88,7 @@ export default class Ingest extends FlixCommand {
             genres: list(flags.genres),
             regions: list(flags.regions).map((r) => r.toUpperCase()),
           },
-          { onProgress: (p) => view?.upload(p), signal: abort.signal },
+          { onProgress: onUpload, signal: abort.signal },
         );
       }
       view?.line(`uploaded ${id}; the job is queued`);
@@ -98,7 +104,7 @@ export default class Ingest extends FlixCommand {
       if (!this.jsonEnabled()) {
         this.log(
           final
-            ? `${id} is ready in ${seconds.toFixed(1)}s: ${final.tasks.total} encodes, ${Object.keys(final.tasks.byRendition).length} renditions. \`flix titles show ${id}\` for details.`
+            ? `${id} is ready in ${seconds.toFixed(1)}s: ${Object.keys(final.tasks.byRendition).filter((r) => r !== 'audio').length} video renditions from ${final.tasks.total} encodes. \`flix titles show ${id}\` for details.`
             : `${id} uploaded; follow it with \`flix titles show ${id}\` or \`flix ingest --resume ${id} --wait\`.`,
         );
       }

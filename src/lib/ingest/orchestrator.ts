@@ -368,9 +368,9 @@ async function packageStage(d: Deps, id: string, plan: JobPlan): Promise<Record<
 }
 
 function kindOf(rel: string): string {
+  if (/(^|\/)init[^/]*$/.test(rel)) return 'init';
   if (rel.endsWith('.m4s')) return 'segment';
   if (rel.endsWith('.m3u8') || rel.endsWith('.mpd')) return 'manifest';
-  if (/init/.test(rel) && rel.endsWith('.mp4')) return 'init';
   if (rel.endsWith('.vtt')) return rel.includes('sub') ? 'subtitle' : 'thumbnails';
   if (rel.endsWith('.jpg')) return 'image';
   return 'other';

@@ -67,7 +67,7 @@ export async function concatChunks(
     );
   }
   const info = await probeMedia(output, opts);
-  if (!info.video || info.video.codec !== 'h264' || info.audio) {
+  if (info.video?.codec !== 'h264' || info.audio) {
     throw new Error(`${output} should hold exactly one H.264 video stream, found ${describe(info)}`);
   }
   const frames = info.video.frames ?? Math.round(info.video.durationSeconds * info.video.avgFps);
