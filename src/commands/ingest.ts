@@ -108,11 +108,15 @@ export default class Ingest extends FlixCommand {
             : `${id} uploaded; follow it with \`flix titles show ${id}\` or \`flix ingest --resume ${id} --wait\`.`,
         );
       }
+      const upload = lastUpload as UploadProgress | null;
       return {
         id,
         status: final ? final.title.status : 'uploaded',
         seconds,
-        stageTimes: final?.stageTimes ?? null,
+        upload: upload ? { bytes: upload.bytesTotal, parts: upload.partsTotal, resumedParts: upload.resumedParts } : null,
+        stageTimes: final
+          ? Object.fromEntries(Object.entries(final.stageTimes).map(([k, v]) => [k, v.seconds]))
+          : null,
       };
     } finally {
       view?.done();

@@ -12,7 +12,11 @@ import { mavenEngineHome } from './versions.js';
 
 /** A Kafka cluster id: 16 random bytes, base64url without padding (what StorageTool random-uuid prints). */
 export function newKafkaClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  // like Kafka's own generator, never one that starts with '-': StorageTool would read it as an option
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 const classpath = (ctx: EngineContext) => `${join(mavenEngineHome(ctx.enginesDir, 'kafka'), 'libs')}/*`;

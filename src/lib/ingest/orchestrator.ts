@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -35,6 +35,12 @@ import { deletePrefix, downloadFile, headObject, presignedGet, putFile } from '.
 import type { ServiceContext, ServiceHandle } from '../services/runtime.js';
 import { hlsDuration, hlsReferences, mpdReferences, resolveRef } from './manifests.js';
 import { assignPartitions, nextStage, type TaskSpec, videoTaskId } from './stages.js';
+import {
+  addSubtitlesToMaster,
+  addSubtitlesToMpd,
+  subtitlePlaylist,
+  subtitlePlaylistName,
+} from './subtitle-manifests.js';
 
 /** What the plan stage stores in the job, for every later stage (and for `flix titles show`). */
 export interface JobPlan {
@@ -341,7 +347,21 @@ async function packageStage(d: Deps, id: string, plan: JobPlan): Promise<Record<
       durationSeconds: plan.media.durationSeconds,
       outDir,
     });
-    if (plan.media.subtitles.length > 0) await extractSubtitles(source, plan.media, outDir);
+    if (plan.media.subtitles.length > 0) {
+      const subs = await extractSubtitles(source, plan.media, outDir);
+      if (subs.tracks.length > 0) {
+        for (const t of subs.tracks) {
+          await writeFile(
+            join(outDir, subtitlePlaylistName(t)),
+            subtitlePlaylist(plan.media.durationSeconds, t),
+          );
+        }
+        const masterFile = join(outDir, pkg.hlsMaster);
+        await writeFile(masterFile, addSubtitlesToMaster(await readFile(masterFile, 'utf8'), subs.tracks));
+        const mpdFile = join(outDir, pkg.dashManifest);
+        await writeFile(mpdFile, addSubtitlesToMpd(await readFile(mpdFile, 'utf8'), subs.tracks));
+      }
+    }
 
     const files = await walk(outDir);
     const objects = [];
@@ -438,7 +458,7 @@ async function validateStage(d: Deps, id: string, plan: JobPlan): Promise<void> 
   }
   // every rendition must probe cleanly, read over HTTP as a player would
   const origin = `${d.ctx.endpoints.origin}/${originBucket}/`;
-  for (const pl of mediaPlaylists) {
+  for (const pl of mediaPlaylists.filter((p) => !p.includes('/subtitles/'))) {
     const info = await probeMedia(`${origin}${pl}`);
     if (!info.video && !info.audio) throw new Error(`${pl} has neither video nor audio`);
   }
