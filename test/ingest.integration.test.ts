@@ -149,6 +149,38 @@ describe('ingest on the CI cluster', () => {
     expect(await originKeys(`work/${readyId}/`)).toHaveLength(0);
   });
 
+  it('publishes unusual but valid sources: silent, odd size, vertical, VFR, 10-bit, a non-ASCII file name', async () => {
+    const cases: Array<
+      [string, (t: { ladder: { video: Array<{ width: number; height: number }>; audio: unknown } }) => void]
+    > = [
+      ['silent.mp4', (t) => expect(t.ladder.audio).toBeNull()],
+      [
+        'odd-1917x1079.mp4',
+        (t) => expect(t.ladder.video.every((v) => v.width % 2 === 0 && v.height % 2 === 0)).toBe(true),
+      ],
+      ['vertical-1080x1920.mp4', (t) => expect(t.ladder.video.every((v) => v.height > v.width)).toBe(true)],
+      ['vfr.mp4', (t) => expect(t.ladder.video.length).toBeGreaterThan(0)],
+      ['tenbit.mp4', (t) => expect(t.ladder.video.length).toBeGreaterThan(0)],
+      ['Big Trip — café.mov', (t) => expect(t.ladder.video.length).toBeGreaterThan(0)],
+    ];
+    for (const [file, check] of cases) {
+      const r = await flix([
+        'ingest',
+        fixture(file),
+        '--title',
+        `valid ${file}`,
+        '--wait',
+        '--name',
+        name,
+        '--json',
+      ]);
+      expect(r.exitCode, `${file}: ${r.stderr}`).toBe(0);
+      const t = await show(r.json.id);
+      expect(t.status, file).toBe('ready');
+      check(t);
+    }
+  });
+
   it('refuses the same title again', async () => {
     const r = await flix(['ingest', fixture('good.mp4'), '--title', 'big  TRIP', '--name', name]);
     expect(r.exitCode).toBe(13);

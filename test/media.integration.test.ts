@@ -19,6 +19,7 @@ import {
   durationMatches,
   encodeAudio,
   encodeVideoChunk,
+  encodeVideoChunkRenditions,
   extractSubtitles,
   filesInHlsPlaylist,
   isMediaError,
@@ -328,6 +329,39 @@ describe('the good clip, probe to package', () => {
     expect(cues).toHaveLength(6);
     expect(cues.at(-1)).toBe('sprite.jpg#xywh=800,0,160,90');
     expect(vtt).toContain('00:00:05.000 --> 00:00:06.000');
+  });
+
+  it('encodes all renditions of a chunk in one run (one decode), identical to separate runs', async () => {
+    const dir = join(work, 'good-together');
+    const chunk = chunks[1] as Chunk;
+    // x264 is deterministic for a given thread count; compare with one thread each
+    const together = await encodeVideoChunkRenditions({
+      source,
+      chunk,
+      ladder,
+      renditions: ladder.video.map((rendition) => ({
+        rendition,
+        output: join(dir, `${rendition.name}.mp4`),
+      })),
+      threads: 1,
+    });
+    expect(together.map((r) => r.frames)).toEqual([60, 60]);
+    const md5 = (f: string) =>
+      execFileSync('ffmpeg', ['-v', 'error', '-i', f, '-map', '0:v', '-f', 'md5', '-'], {
+        encoding: 'utf8',
+      }).trim();
+    for (const [i, rendition] of ladder.video.entries()) {
+      const alone = await encodeVideoChunk({
+        source,
+        chunk,
+        rendition,
+        ladder,
+        output: join(dir, `${rendition.name}-alone.mp4`),
+        threads: 1,
+      });
+      expect(together[i]?.bytes, rendition.name).toBe(alone.bytes);
+      expect(md5(together[i]?.output as string), rendition.name).toBe(md5(alone.output));
+    }
   });
 
   it('left only finished files behind (no temporary files)', async () => {

@@ -3,7 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { lastLines } from './errors.js';
 import { probeMedia } from './probe.js';
-import { ffmpegBase, fileBytes, type RunOptions, runTool, withTempOutput } from './tools.js';
+import { ffmpegBase, fileBytes, mediaPath, type RunOptions, runTool, withTempOutput } from './tools.js';
 
 export interface ConcatResult {
   output: string;
@@ -48,7 +48,7 @@ export async function concatChunks(
           'copy',
           '-f',
           'mp4',
-          tmp,
+          mediaPath(tmp),
         ],
         `joining ${files.length} chunks into ${basename(output)}`,
         opts,

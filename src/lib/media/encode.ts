@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
 import type { Chunk } from './chunks.js';
 import {
@@ -11,7 +12,7 @@ import {
 } from './encoder-args.js';
 import { MediaToolError } from './errors.js';
 import type { Ladder, Rendition } from './ladder.js';
-import { fileBytes, type MediaTools, resolveTools, withTempOutput } from './tools.js';
+import { fileBytes, type MediaTools, mediaPath, resolveTools, tempPath, withTempOutput } from './tools.js';
 
 export interface EncodeOptions extends X264Options {
   tools?: Partial<MediaTools>;
@@ -47,7 +48,32 @@ export interface VideoChunkJob extends EncodeOptions {
  * timestamps.
  */
 export async function encodeVideoChunk(job: VideoChunkJob): Promise<EncodeResult & { frames: number }> {
-  const { ladder, chunk, rendition } = job;
+  const [result] = await encodeVideoChunkRenditions({
+    ...job,
+    renditions: [{ rendition: job.rendition, output: job.output }],
+  });
+  return result as EncodeResult & { frames: number };
+}
+
+export interface VideoChunkRenditionsJob extends EncodeOptions {
+  source: string;
+  chunk: Chunk;
+  renditions: Array<{ rendition: Rendition; output: string }>;
+  ladder: Ladder;
+}
+
+/**
+ * {@link encodeVideoChunk} for several renditions of one chunk in one ffmpeg run: the chunk is
+ * decoded and resampled once and `split` into a scaler and an x264 per rendition, with the same
+ * settings, so each output equals its separate encode. Decoding is most of the cost of the small
+ * renditions (a 1080p source decodes at a few hundred frames/s), so a worker that takes a whole
+ * chunk spends far less CPU than five chunk × rendition tasks. Outputs appear together, atomically.
+ */
+export async function encodeVideoChunkRenditions(
+  job: VideoChunkRenditionsJob,
+): Promise<Array<EncodeResult & { frames: number }>> {
+  const { ladder, chunk } = job;
+  if (job.renditions.length === 0) throw new Error('encodeVideoChunkRenditions: no renditions');
   const startFrame = Math.round(chunk.startSeconds * ladder.fps);
   const frames = Math.min(Math.round(chunk.durationSeconds * ladder.fps), ladder.totalFrames - startFrame);
   if (frames < 1) {
@@ -55,44 +81,56 @@ export async function encodeVideoChunk(job: VideoChunkJob): Promise<EncodeResult
   }
   const start = ladder.source.videoOffsetSeconds + startFrame / ladder.fps;
   const seek = Math.max(0, start - 0.5 / ladder.fps);
-  const inputOptions = seek > 0 ? ['-ss', seek.toFixed(6)] : [];
-  const outputOptions = [
-    '-map',
-    `0:${ladder.source.videoIndex}`,
-    '-an',
-    '-sn',
-    '-dn',
-    '-map_metadata',
-    '-1',
-    '-map_chapters',
-    '-1',
-    '-filter:v',
-    `${frameRateFilter(ladder, start - seek)},${scaleFilter(rendition)}`,
-    ...x264Args(rendition, ladder, job),
-    '-frames:v',
-    String(frames),
-    '-f',
-    'mp4',
-  ];
+  const n = job.renditions.length;
+  const split = n > 1 ? `,split=${n}${job.renditions.map((_, i) => `[s${i}]`).join('')}` : '[s0]';
+  const graph = [
+    `[0:${ladder.source.videoIndex}]${frameRateFilter(ladder, start - seek)}${split}`,
+    ...job.renditions.map(({ rendition }, i) => `[s${i}]${scaleFilter(rendition)}[v${i}]`),
+  ].join(';');
+  const names = job.renditions.map((r) => r.rendition.name).join(', ');
   const began = performance.now();
-  await withTempOutput(job.output, (tmp) =>
-    runFluent({
-      what: `encoding chunk ${chunk.index} of ${rendition.name} from ${basename(job.source)}`,
+  const tmps = job.renditions.map(({ output }) => tempPath(output));
+  try {
+    for (const { output } of job.renditions) await mkdir(dirname(output), { recursive: true });
+    await runFluent({
+      what: `encoding chunk ${chunk.index} of ${names} from ${basename(job.source)}`,
       input: job.source,
-      inputOptions,
-      outputOptions,
-      output: tmp,
+      inputOptions: seek > 0 ? ['-ss', seek.toFixed(6)] : [],
+      complexFilter: graph,
+      outputs: job.renditions.map(({ rendition }, i) => ({
+        file: tmps[i] as string,
+        options: [
+          '-map',
+          `[v${i}]`,
+          '-an',
+          '-sn',
+          '-dn',
+          '-map_metadata',
+          '-1',
+          '-map_chapters',
+          '-1',
+          ...x264Args(rendition, ladder, job),
+          '-frames:v',
+          String(frames),
+          '-f',
+          'mp4',
+        ],
+      })),
       tools: job.tools,
       signal: job.signal,
       timeoutMs: job.timeoutMs,
-    }),
-  );
-  return {
-    output: job.output,
-    bytes: await fileBytes(job.output),
-    seconds: (performance.now() - began) / 1000,
-    frames,
-  };
+    });
+    for (const [i, { output }] of job.renditions.entries()) await rename(tmps[i] as string, output);
+  } catch (e) {
+    for (const tmp of tmps) await rm(tmp, { force: true });
+    throw e;
+  }
+  const seconds = (performance.now() - began) / 1000;
+  const results = [];
+  for (const { output } of job.renditions) {
+    results.push({ output, bytes: await fileBytes(output), seconds, frames });
+  }
+  return results;
 }
 
 export interface AudioJob extends EncodeOptions {
@@ -136,8 +174,7 @@ export async function encodeAudio(job: AudioJob): Promise<EncodeResult> {
       what: `encoding the audio of ${basename(job.source)}`,
       input: job.source,
       inputOptions: [],
-      outputOptions,
-      output: tmp,
+      outputs: [{ file: tmp, options: outputOptions }],
       tools: job.tools,
       signal: job.signal,
       timeoutMs: job.timeoutMs,
@@ -154,12 +191,14 @@ interface FluentRun {
   what: string;
   input: string;
   inputOptions: string[];
-  outputOptions: string[];
-  output: string;
+  complexFilter?: string;
+  outputs: Array<{ file: string; options: string[] }>;
   tools?: Partial<MediaTools>;
   signal?: AbortSignal;
   timeoutMs?: number;
 }
+
+const QUIET = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error'];
 
 /**
  * Run one ffmpeg command through fluent-ffmpeg. Options are added as separate arguments (never
@@ -168,9 +207,20 @@ interface FluentRun {
  */
 function runFluent(run: FluentRun): Promise<void> {
   const tool = resolveTools(run.tools).ffmpeg;
-  const outputOptions = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', ...run.outputOptions];
-  // what fluent-ffmpeg builds: input options, -i, -y (file output), output options, output
-  const args = [...run.inputOptions, '-i', run.input, '-y', ...outputOptions, run.output];
+  const input = mediaPath(run.input);
+  const outputs = run.outputs.map((o, i) => ({
+    file: mediaPath(o.file),
+    options: i === 0 ? [...QUIET, ...o.options] : o.options,
+  }));
+  // what fluent-ffmpeg builds: input options, -i, -y (file output), -filter_complex, each output
+  const args = [
+    ...run.inputOptions,
+    '-i',
+    input,
+    '-y',
+    ...(run.complexFilter ? ['-filter_complex', run.complexFilter] : []),
+    ...outputs.flatMap((o) => [...o.options, o.file]),
+  ];
   return new Promise<void>((resolve, reject) => {
     if (run.signal?.aborted) {
       reject(run.signal.reason);
@@ -181,11 +231,14 @@ function runFluent(run: FluentRun): Promise<void> {
       ...(run.timeoutMs ? { timeout: Math.ceil(run.timeoutMs / 1000) } : {}),
     });
     cmd.setFfmpegPath(tool);
-    cmd.input(run.input);
+    cmd.input(input);
     // ≥ 2 arguments each, so fluent-ffmpeg takes every one verbatim
     if (run.inputOptions.length > 0) cmd.inputOptions(...run.inputOptions);
-    cmd.outputOptions(...outputOptions);
-    cmd.output(run.output);
+    if (run.complexFilter) cmd.complexFilter(run.complexFilter);
+    for (const o of outputs) {
+      cmd.output(o.file);
+      cmd.outputOptions(...o.options);
+    }
     const abort = () => cmd.kill('SIGKILL');
     const done = () => run.signal?.removeEventListener('abort', abort);
     run.signal?.addEventListener('abort', abort, { once: true });

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { aspectRatio, type Rendition } from './ladder.js';
-import { ffmpegBase, type RunOptions, runTool, withTempDir } from './tools.js';
+import { ffmpegBase, mediaPath, type RunOptions, runTool, withTempDir } from './tools.js';
 
 export interface PackageInput extends RunOptions {
   /** the concatenated renditions, largest first */
@@ -62,8 +62,8 @@ export async function packageTitle(input: PackageInput): Promise<PackageResult> 
   const dar = input.displayAspectRatio ?? aspectRatio(first.rendition.width, first.rendition.height);
   return withTempDir(input.outDir, async (dir) => {
     const args = [...ffmpegBase()];
-    for (const r of renditions) args.push('-i', r.file);
-    if (audioFile) args.push('-i', audioFile);
+    for (const r of renditions) args.push('-i', mediaPath(r.file));
+    if (audioFile) args.push('-i', mediaPath(audioFile));
     renditions.forEach((_, i) => {
       args.push('-map', `${i}:v:0`);
     });
@@ -98,7 +98,7 @@ export async function packageTitle(input: PackageInput): Promise<PackageResult> 
       'init-$RepresentationID$.$ext$',
       '-media_seg_name',
       'seg-$RepresentationID$-$Number%05d$.$ext$',
-      join(dir, DASH_MANIFEST),
+      mediaPath(join(dir, DASH_MANIFEST)),
     );
     await runTool('ffmpeg', args, `packaging ${renditions.length} renditions as CMAF (DASH + HLS)`, input);
 

@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { MediaError, MediaToolError } from './errors.js';
-import { ffmpegBase, type RunOptions, runTool } from './tools.js';
+import { ffmpegBase, mediaPath, type RunOptions, runTool } from './tools.js';
 
 export interface VideoInfo {
   /** stream index in the source file */
@@ -120,7 +120,7 @@ export async function probeMedia(file: string, opts: RunOptions = {}): Promise<M
       'packet=stream_index,pts',
       '-read_intervals',
       '%+5',
-      file,
+      mediaPath(file),
     ],
     `probing ${basename(file)}`,
     opts,
@@ -305,7 +305,7 @@ async function checkFirstFrameDecodes(info: SourceInfo, opts: RunOptions): Promi
         ...ffmpegBase(),
         '-xerror',
         '-i',
-        info.file,
+        mediaPath(info.file),
         '-map',
         `0:${info.video.index}`,
         '-frames:v',
@@ -349,7 +349,7 @@ async function checkDataReachesEnd(info: SourceInfo, opts: RunOptions): Promise<
       'packet=pts_time',
       '-of',
       'csv=p=0',
-      info.file,
+      mediaPath(info.file),
     ],
     `reading the end of ${basename(info.file)}`,
     opts,

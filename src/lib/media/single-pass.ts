@@ -8,7 +8,7 @@ import {
   x264Args,
 } from './encoder-args.js';
 import type { Ladder } from './ladder.js';
-import { ffmpegBase } from './tools.js';
+import { ffmpegBase, mediaPath } from './tools.js';
 
 /**
  * The arguments (after `ffmpeg`) of ONE command that makes the same ladder in a single pass: one
@@ -29,7 +29,7 @@ export function singlePassLadderArgs(
     `[0:${ladder.source.videoIndex}]${frameRateFilter(ladder, ladder.source.videoOffsetSeconds)},split=${n}${labels.map((l) => `[${l}]`).join('')}`,
     ...ladder.video.map((r, i) => `[s${i}]${scaleFilter(r)}[v${i}]`),
   ].join(';');
-  const args = [...ffmpegBase(), '-i', source, '-filter_complex', graph];
+  const args = [...ffmpegBase(), '-i', mediaPath(source), '-filter_complex', graph];
   ladder.video.forEach((r, i) => {
     args.push('-map', `[v${i}]`, ...x264Args(r, ladder, { preset: opts.preset }, `v:${i}`));
     args.push(`-frames:v:${i}`, String(ladder.totalFrames));
@@ -65,12 +65,12 @@ export function singlePassLadderArgs(
     '-hls_fmp4_init_filename',
     'init.mp4',
     '-hls_segment_filename',
-    join(outDir, 'stream_%v', 'seg_%05d.m4s'),
+    mediaPath(join(outDir, 'stream_%v', 'seg_%05d.m4s')),
     '-master_pl_name',
     'master.m3u8',
     '-var_stream_map',
     streamMap,
-    join(outDir, 'stream_%v', 'playlist.m3u8'),
+    mediaPath(join(outDir, 'stream_%v', 'playlist.m3u8')),
   );
   return args;
 }

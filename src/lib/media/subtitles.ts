@@ -1,7 +1,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { MediaInfo, SubtitleInfo } from './probe.js';
-import { ffmpegBase, type RunOptions, runTool } from './tools.js';
+import { ffmpegBase, mediaPath, type RunOptions, runTool } from './tools.js';
 
 export interface SubtitleTrack {
   /** stream index in the source */
@@ -53,8 +53,9 @@ export async function extractSubtitles(
   const offset = info.video ? Math.max(0, info.video.startSeconds - info.startSeconds) : 0;
   const args = [...ffmpegBase()];
   if (offset > 0.0005) args.push('-itsoffset', (-offset).toFixed(6));
-  args.push('-i', source);
-  for (const t of tracks) args.push('-map', `0:${t.index}`, '-c:s', 'webvtt', '-f', 'webvtt', tmp(t));
+  args.push('-i', mediaPath(source));
+  for (const t of tracks)
+    args.push('-map', `0:${t.index}`, '-c:s', 'webvtt', '-f', 'webvtt', mediaPath(tmp(t)));
   try {
     await runTool(
       'ffmpeg',

@@ -2,7 +2,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { even } from './ladder.js';
 import { probeMedia } from './probe.js';
-import { ffmpegBase, fileBytes, type RunOptions, runTool, withTempOutput } from './tools.js';
+import { ffmpegBase, fileBytes, mediaPath, type RunOptions, runTool, withTempOutput } from './tools.js';
 
 export interface PosterJob extends RunOptions {
   /** the source or, cheaper, the top rendition */
@@ -32,7 +32,7 @@ export async function makePoster(job: PosterJob): Promise<{ output: string; byte
         '-ss',
         at.toFixed(3),
         '-i',
-        job.source,
+        mediaPath(job.source),
         '-map',
         '0:V:0',
         '-an',
@@ -47,7 +47,7 @@ export async function makePoster(job: PosterJob): Promise<{ output: string; byte
         'image2',
         '-update',
         '1',
-        tmp,
+        mediaPath(tmp),
       ],
       `making the poster of ${basename(job.source)}`,
       job,
@@ -111,7 +111,7 @@ export async function makeSprite(job: SpriteJob): Promise<SpriteResult> {
       [
         ...ffmpegBase(),
         '-i',
-        job.source,
+        mediaPath(job.source),
         '-map',
         '0:V:0',
         '-an',
@@ -129,7 +129,7 @@ export async function makeSprite(job: SpriteJob): Promise<SpriteResult> {
         '-f',
         'image2',
         ...(layout.sheets === 1 ? ['-update', '1', '-frames:v', '1'] : ['-start_number', '1']),
-        tmpPattern,
+        mediaPath(tmpPattern),
       ],
       `making the sprite of ${basename(job.source)}`,
       job,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { MediaToolError } from './errors.js';
 
@@ -67,6 +67,14 @@ export async function runTool(
   return { stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * A path as ffmpeg should see it: URLs (http://…) as they are, files made absolute, so a name like
+ * "clip:1.mp4" is not taken for a protocol and "-x.mp4" not for an option.
+ */
+export function mediaPath(pathOrUrl: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(pathOrUrl) ? pathOrUrl : resolve(pathOrUrl);
+}
+
 /** The usual leading ffmpeg arguments: no banner, never read stdin, overwrite, print only `level`. */
 export function ffmpegBase(level: 'error' | 'warning' = 'error'): string[] {
   return ['-hide_banner', '-nostdin', '-nostats', '-loglevel', level, '-y'];
@@ -79,11 +87,7 @@ export function ffmpegBase(level: 'error' | 'warning' = 'error'): string[] {
  */
 export async function withTempOutput<T>(output: string, fn: (tmp: string) => Promise<T>): Promise<T> {
   await mkdir(dirname(output), { recursive: true });
-  const ext = extname(output);
-  const tmp = join(
-    dirname(output),
-    `.${basename(output, ext)}.partial-${randomBytes(4).toString('hex')}${ext}`,
-  );
+  const tmp = tempPath(output);
   try {
     const result = await fn(tmp);
     await rename(tmp, output);
@@ -92,6 +96,12 @@ export async function withTempOutput<T>(output: string, fn: (tmp: string) => Pro
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+/** A hidden temporary name beside `output`, with the same extension. */
+export function tempPath(output: string): string {
+  const ext = extname(output);
+  return join(dirname(output), `.${basename(output, ext)}.partial-${randomBytes(4).toString('hex')}${ext}`);
 }
 
 /**

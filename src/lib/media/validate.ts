@@ -1,9 +1,9 @@
 import { access, readFile } from 'node:fs/promises';
-import { dirname, join, posix } from 'node:path';
+import { basename, join, posix } from 'node:path';
 import type { Ladder, Rendition } from './ladder.js';
 import { hlsSegments } from './package.js';
 import { probeMedia } from './probe.js';
-import { type RunOptions, runTool } from './tools.js';
+import { mediaPath, type RunOptions, runTool } from './tools.js';
 
 /** The output lasts as long as the source, give or take one segment. */
 export function durationMatches(sourceSeconds: number, outSeconds: number, segmentSeconds: number): boolean {
@@ -26,7 +26,7 @@ export async function keyframeTimes(file: string, opts: RunOptions = {}): Promis
       'frame=best_effort_timestamp_time',
       '-of',
       'csv=p=0',
-      file,
+      mediaPath(file),
     ],
     `listing the keyframes of ${file}`,
     opts,
@@ -98,7 +98,7 @@ export async function checkRendition(
   const problems: string[] = [];
   const { stderr } = await runTool(
     'ffprobe',
-    ['-hide_banner', '-loglevel', 'error', '-show_format', '-show_streams', file],
+    ['-hide_banner', '-loglevel', 'error', '-show_format', '-show_streams', mediaPath(file)],
     `probing ${file}`,
     opts,
   );
@@ -284,5 +284,5 @@ export async function checkHlsKeyframes(
     t += s.duration;
   }
   const keyframes = await keyframeTimes(playlistFile, opts);
-  return keyframeProblems(keyframes, boundaries, 0.5 / fps).map((p) => `${dirname(playlistFile)}: ${p}`);
+  return keyframeProblems(keyframes, boundaries, 0.5 / fps).map((p) => `${basename(playlistFile)}: ${p}`);
 }
