@@ -10,6 +10,7 @@ import { loopbackPorts } from '../src/lib/cluster/ports.js';
 import { mysqlCredentials, originBucket } from '../src/lib/engines/credentials.js';
 import { originClient } from '../src/lib/engines/origin.js';
 import { flix, groupAlive, pidAlive, waitFor } from './helpers/cli.js';
+import { firstMessage } from './helpers/kafka.js';
 
 /**
  * The CI cluster brought up once through the CLI, each engine proven through its real client,
@@ -32,6 +33,18 @@ const endpoint = (n: string) => {
   if (!c) throw new Error(`no component ${n}`);
   return c.endpoint;
 };
+
+/** Wait until the supervisor has restarted a killed component and it is healthy again. */
+function restartedAfter(before: Component, ms: number): Promise<Component> {
+  return waitFor(
+    `${before.name} to be restarted and healthy`,
+    async () => {
+      const c = (await status()).find((x) => x.name === before.name);
+      return c && c.state === 'healthy' && c.pid !== before.pid ? c : null;
+    },
+    ms,
+  );
+}
 
 async function status(): Promise<Component[]> {
   const r = await flix(['status', '--name', name, '--json']);
@@ -94,19 +107,7 @@ describe('a native CI cluster', () => {
     await producer.connect();
     await producer.send({ topic, messages: [{ key: 'title-1', value: 'title.uploaded' }] });
     await producer.disconnect();
-    const consumer = kafka.consumer({ groupId: `itest-${randomUUID()}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const got = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no message within 30 s')), 30_000);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          clearTimeout(timer);
-          resolve(`${message.key}=${message.value}`);
-        },
-      });
-    });
-    await consumer.disconnect();
+    const got = await firstMessage(kafka, topic, `itest-${randomUUID()}`);
     expect(got).toBe('title-1=title.uploaded');
   });
 
@@ -240,44 +241,18 @@ describe('a native CI cluster', () => {
     await producer.disconnect();
 
     process.kill(before.pid as number, 'SIGKILL');
-    const after = await waitFor(
-      'kafka to be restarted and healthy',
-      async () => {
-        const k = (await status()).find((c) => c.name === 'kafka');
-        return k && k.state === 'healthy' && k.pid !== before.pid ? k : null;
-      },
-      120_000,
-    );
+    const after = await restartedAfter(before, 120_000);
     expect(after.restarts).toBe(before.restarts + 1);
     expect(pidAlive(before.pid as number)).toBe(false);
 
-    const consumer = kafka().consumer({ groupId: `itest-${randomUUID()}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const got = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no message within 30 s')), 30_000);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          clearTimeout(timer);
-          resolve(String(message.value));
-        },
-      });
-    });
-    await consumer.disconnect();
+    const got = await firstMessage(kafka(), topic, `itest-${randomUUID()}`);
     expect(got).toBe('before the crash');
   });
 
   it('restarts a killed memcached in its zone', async () => {
     const before = (await status()).find((c) => c.name === 'memcached-b') as Component;
     process.kill(before.pid as number, 'SIGKILL');
-    const after = await waitFor(
-      'memcached-b to be restarted',
-      async () => {
-        const m = (await status()).find((c) => c.name === 'memcached-b');
-        return m && m.state === 'healthy' && m.pid !== before.pid ? m : null;
-      },
-      30_000,
-    );
+    const after = await restartedAfter(before, 30_000);
     expect(after.restarts).toBe(before.restarts + 1);
   });
 

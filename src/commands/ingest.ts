@@ -113,7 +113,9 @@ export default class Ingest extends FlixCommand {
         id,
         status: final ? final.title.status : 'uploaded',
         seconds,
-        upload: upload ? { bytes: upload.bytesTotal, parts: upload.partsTotal, resumedParts: upload.resumedParts } : null,
+        upload: upload
+          ? { bytes: upload.bytesTotal, parts: upload.partsTotal, resumedParts: upload.resumedParts }
+          : null,
         stageTimes: final
           ? Object.fromEntries(Object.entries(final.stageTimes).map(([k, v]) => [k, v.seconds]))
           : null,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { isOurProcessAlive } from '../../src/lib/runtime/native/processes.js';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
 const bin = join(repoRoot, 'bin', 'run.js');
@@ -32,24 +33,9 @@ export async function flix(
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, json };
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Any process left in the group a component led (a forked JVM, nginx workers)? */
-export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Is pid running (not a zombie)? Any process left in the group a component led? */
+export { groupAlive } from '../../src/lib/runtime/native/processes.js';
+export const pidAlive = (pid: number) => isOurProcessAlive(pid, null);
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -20,7 +20,32 @@ describe('cluster plan', () => {
       'origin',
       'edge-a',
       'edge-b',
+      'orchestrator-1',
+      'transcoder-a-1',
+      'transcoder-b-1',
     ]);
+  });
+
+  it('starts services after the engines they need, with per-zone workers', () => {
+    const plan = planCluster(def, {}, clusterPaths('t', { FLIX_HOME: '/h' }));
+    expect(plan.find((c) => c.name === 'orchestrator-1')).toMatchObject({
+      role: 'service',
+      engine: 'service',
+      zone: null,
+      dependsOn: ['kafka', 'mysql', 'origin'],
+      settings: { service: 'orchestrator', instances: 1 },
+    });
+    expect(plan.find((c) => c.name === 'transcoder-b-1')).toMatchObject({
+      zone: 'b',
+      dependsOn: ['kafka', 'origin'],
+    });
+  });
+
+  it('refuses a service whose engine is disabled, and says how to fix it', () => {
+    const noKafka = parseClusterDefinition('zones: [a]\nengines:\n  kafka: { enabled: false }', 'x.yaml');
+    expect(() => planCluster(noKafka, {}, clusterPaths('t', { FLIX_HOME: '/h' }))).toThrow(
+      'service orchestrator needs kafka, which is disabled in the cluster file',
+    );
   });
 
   it('pins per-zone ports upward from zone a', () => {

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import type { ClusterEndpoints } from '../cluster/endpoints.js';
 
 /**
@@ -61,4 +61,23 @@ export async function publishEvent(
     acks: -1,
     messages: [{ key, value: JSON.stringify({ ...event, at: new Date().toISOString() }), partition }],
   });
+}
+
+/**
+ * A service's Kafka side: topics ensured, a producer and a consumer of `groupId` connected. A short
+ * session lets the group notice a dead member within seconds, so its work moves on quickly.
+ */
+export async function connectServiceClients(
+  endpoints: ClusterEndpoints,
+  clientId: string,
+  groupId: string,
+  consumer: { maxBytesPerPartition?: number } = {},
+): Promise<{ kafka: Kafka; producer: Producer; consumer: Consumer }> {
+  const kafka = kafkaFor(endpoints, clientId);
+  await ensureTopics(kafka);
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const c = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, ...consumer });
+  await c.connect();
+  return { kafka, producer, consumer: c };
 }

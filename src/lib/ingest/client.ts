@@ -205,7 +205,8 @@ export async function titleProgress(plane: DataPlane, id: string): Promise<Title
   const tasks = await listTasks(plane.db, id);
   const byRendition: Record<string, { done: number; total: number }> = {};
   for (const t of tasks) {
-    const r = (byRendition[t.rendition] ??= { done: 0, total: 0 });
+    const r = byRendition[t.rendition] ?? { done: 0, total: 0 };
+    byRendition[t.rendition] = r;
     r.total++;
     if (t.status === 'done') r.done++;
   }

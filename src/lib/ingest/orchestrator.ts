@@ -22,7 +22,7 @@ import {
 import { getTitle, setTitleStatus } from '../catalog/titles.js';
 import { originBucket } from '../engines/credentials.js';
 import { originClient } from '../engines/origin.js';
-import { ensureTopics, kafkaFor, publishEvent, topics } from '../events/topics.js';
+import { connectServiceClients, publishEvent, topics } from '../events/topics.js';
 import { concatChunks } from '../media/assemble.js';
 import { planChunks } from '../media/chunks.js';
 import { type Ladder, planLadder } from '../media/ladder.js';
@@ -31,7 +31,7 @@ import { type MediaInfo, probeMedia } from '../media/probe.js';
 import { extractSubtitles } from '../media/subtitles.js';
 import { makePoster, makeSprite } from '../media/thumbnails.js';
 import { durationMatches } from '../media/validate.js';
-import { deletePrefix, downloadFile, headObject, presignedGet, putFile } from '../origin/objects.js';
+import { deletePrefix, downloadFile, headObject, md5File, presignedGet, putFile } from '../origin/objects.js';
 import type { ServiceContext, ServiceHandle } from '../services/runtime.js';
 import { hlsDuration, hlsReferences, mpdReferences, resolveRef } from './manifests.js';
 import { assignPartitions, nextStage, type TaskSpec, videoTaskId } from './stages.js';
@@ -100,16 +100,11 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
   const db = connectCatalog(ctx.endpoints);
   await ensureCatalogSchema(db);
   const s3 = originClient(ctx.endpoints.origin as string);
-  const kafka = kafkaFor(ctx.endpoints, ctx.component.name);
-  await ensureTopics(kafka);
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  const consumer = kafka.consumer({
-    groupId: 'flix-orchestrator',
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1000,
-  });
-  await consumer.connect();
+  const { producer, consumer } = await connectServiceClients(
+    ctx.endpoints,
+    ctx.component.name,
+    'flix-orchestrator',
+  );
   await consumer.subscribe({
     topics: [topics.titleUploaded.name, topics.transcodeResults.name],
     fromBeginning: true,
@@ -119,7 +114,7 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
       const event = JSON.parse(String(message.value));
       if (topic === topics.titleUploaded.name) {
         const t = await getTitle(db, event.titleId);
-        if (!t || t.status !== 'uploaded') return; // deleted, or already under way
+        if (t?.status !== 'uploaded') return; // deleted, or already under way
         await createJob(db, t.id);
         await setTitleStatus(db, t.id, 'processing');
         ctx.log('job created', { titleId: t.id });
@@ -408,7 +403,6 @@ async function walk(dir: string): Promise<string[]> {
 
 async function downloadChecked(s3: S3Client, key: string, md5: string, file: string): Promise<void> {
   await downloadFile(s3, key, file);
-  const { md5File } = await import('../origin/objects.js');
   const got = await md5File(file);
   if (got !== md5) throw new Error(`${key}: MD5 ${got} differs from the ${md5} its worker reported`);
   const st = await stat(file);

@@ -13,7 +13,7 @@ export interface SubtitleRef {
   file: string;
 }
 
-const escape = (s: string) => s.replace(/"/g, "'");
+const quoteSafe = (s: string) => s.replace(/"/g, "'");
 
 export function subtitlePlaylistName(t: SubtitleRef): string {
   return t.file.replace(/\.vtt$/, '.m3u8');
@@ -39,7 +39,7 @@ export function subtitlePlaylist(durationSeconds: number, t: SubtitleRef): strin
 export function addSubtitlesToMaster(master: string, tracks: SubtitleRef[]): string {
   if (tracks.length === 0) return master;
   const media = tracks.map((t, i) => {
-    const name = escape(t.title ?? `${t.language}${t.forced ? ' (forced)' : ''}`);
+    const name = quoteSafe(t.title ?? `${t.language}${t.forced ? ' (forced)' : ''}`);
     const isDefault = t.default || (i === 0 && !tracks.some((x) => x.default));
     return `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="${name}",LANGUAGE="${t.language}",DEFAULT=${isDefault ? 'YES' : 'NO'},AUTOSELECT=YES,FORCED=${t.forced ? 'YES' : 'NO'},URI="${subtitlePlaylistName(t)}"`;
   });

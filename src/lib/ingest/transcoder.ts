@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { originClient } from '../engines/origin.js';
-import { ensureTopics, kafkaFor, publishEvent, topics } from '../events/topics.js';
+import { connectServiceClients, publishEvent, topics } from '../events/topics.js';
 import { encodeAudio, encodeVideoChunk } from '../media/encode.js';
 import { presignedGet, putFile } from '../origin/objects.js';
 import type { ServiceContext, ServiceHandle } from '../services/runtime.js';
@@ -19,17 +19,14 @@ import type { ResultMessage, TaskMessage } from './orchestrator.js';
  */
 export async function startTranscoder(ctx: ServiceContext): Promise<ServiceHandle> {
   const s3 = originClient(ctx.endpoints.origin as string);
-  const kafka = kafkaFor(ctx.endpoints, ctx.component.name);
-  await ensureTopics(kafka);
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  const consumer = kafka.consumer({
-    groupId: 'flix-transcoders',
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1000,
-    maxBytesPerPartition: 64 * 1024,
-  });
-  await consumer.connect();
+  const { producer, consumer } = await connectServiceClients(
+    ctx.endpoints,
+    ctx.component.name,
+    'flix-transcoders',
+    {
+      maxBytesPerPartition: 64 * 1024,
+    },
+  );
   await consumer.subscribe({ topic: topics.transcodeTasks.name, fromBeginning: true });
   const threads = Number(ctx.component.settings.threads ?? 0);
   const preset = String(ctx.component.settings.preset ?? 'veryfast');

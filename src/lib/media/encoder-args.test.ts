@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { concatList } from './assemble.js';
 import { audioTimelineFilter, frameRateFilter, x264Args } from './encoder-args.js';
-import { formatCommand, lastLines, MediaError, MediaToolError } from './errors.js';
 import type { Ladder } from './ladder.js';
 import { singlePassLadderArgs } from './single-pass.js';
-import { subtitleFileNames } from './subtitles.js';
 
 const ladder: Ladder = {
   video: [
@@ -125,61 +122,5 @@ describe('singlePassLadderArgs', () => {
     );
     expect(silent).not.toContain('-c:a:0');
     expect(arg(silent, '-var_stream_map')).toBe('v:0,name:360p v:1,name:240p');
-  });
-});
-
-describe('concatList', () => {
-  it('quotes paths for the concat demuxer, apostrophes included', () => {
-    expect(concatList(['/w/a b.mp4', "/w/it's — café.mp4"])).toBe(
-      "file '/w/a b.mp4'\nfile '/w/it'\\''s — café.mp4'\n",
-    );
-  });
-});
-
-describe('subtitleFileNames', () => {
-  it('names by language, numbering repeats and marking forced tracks', () => {
-    expect(
-      subtitleFileNames([
-        { language: 'eng', forced: false },
-        { language: 'fra', forced: false },
-        { language: 'eng', forced: false },
-        { language: 'eng', forced: true },
-        { language: '../x', forced: false },
-        { language: '', forced: false },
-      ]),
-    ).toEqual(['eng.vtt', 'fra.vtt', 'eng-2.vtt', 'eng-forced.vtt', 'x.vtt', 'und.vtt']);
-  });
-});
-
-describe('errors', () => {
-  it('MediaError says what is wrong and what to do, with a reason', () => {
-    const e = new MediaError('empty-file', '"a.mp4" is empty (0 bytes).', {
-      file: '/a.mp4',
-      nextStep: 'Upload it again.',
-    });
-    expect(e.message).toBe('"a.mp4" is empty (0 bytes). Upload it again.');
-    expect(e.toJSON()).toMatchObject({ reason: 'empty-file', file: '/a.mp4' });
-  });
-
-  it('MediaToolError records the command, quoted, and the last stderr lines', () => {
-    const stderr = Array.from({ length: 30 }, (_, i) => `line ${i}`).join('\n');
-    const e = new MediaToolError({
-      what: 'encoding chunk 3 of 720p',
-      tool: 'ffmpeg',
-      args: ['-i', '/in/Big Trip — café.mov', '-vf', 'scale=2:2'],
-      exitCode: 1,
-      stderr,
-    });
-    expect(e.command).toBe("ffmpeg -i '/in/Big Trip — café.mov' -vf scale=2:2");
-    expect(e.stderrTail).toHaveLength(15);
-    expect(e.stderrTail.at(-1)).toBe('line 29');
-    expect(e.message.split('\n')[0]).toBe(
-      "encoding chunk 3 of 720p failed (exit 1): ffmpeg -i '/in/Big Trip — café.mov' -vf scale=2:2",
-    );
-  });
-
-  it('lastLines treats carriage returns (ffmpeg progress) as line breaks', () => {
-    expect(lastLines('a\rb\r\nc\n\n', 2)).toEqual(['b', 'c']);
-    expect(formatCommand('ffprobe', ["it's"])).toBe("ffprobe 'it'\\''s'");
   });
 });
