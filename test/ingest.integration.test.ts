@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originBucket } from '../src/lib/engines/credentials.js';
 import { originClient } from '../src/lib/engines/origin.js';
@@ -179,6 +180,46 @@ describe('ingest on the CI cluster', () => {
       expect(t.status, file).toBe('ready');
       check(t);
     }
+  });
+
+  it('ignores a duplicated task result: the first result of a task wins', async () => {
+    const before = await show(readyId);
+    const task = before.tasks.find((x: { id: string }) => x.id !== 'audio');
+    const kafka = new Kafka({ clientId: 'itest', brokers: [endpoint('kafka')], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: 'transcode.results',
+      acks: -1,
+      messages: [
+        {
+          key: readyId,
+          value: JSON.stringify({
+            titleId: readyId,
+            taskId: task.id,
+            objectKey: `work/${readyId}/duplicate.mp4`,
+            md5: '0'.repeat(32),
+            bytes: 1,
+            worker: 'a-late-duplicate',
+            encodeSeconds: 1,
+          }),
+        },
+      ],
+    });
+    await producer.disconnect();
+    const after = await waitFor(
+      'the duplicate to be seen',
+      async () => {
+        const t = await show(readyId);
+        const x = t.tasks.find((y: { id: string }) => y.id === task.id);
+        return x.deliveries > task.deliveries ? { t, x } : null;
+      },
+      30_000,
+    );
+    expect(after.x.md5).toBe(task.md5);
+    expect(after.x.worker).toBe(task.worker);
+    expect(after.t.status).toBe('ready');
+    expect(after.t.objects).toEqual(before.objects);
   });
 
   it('refuses the same title again', async () => {

@@ -42,6 +42,9 @@ const schema = z.strictObject({
       orchestrator: z
         .strictObject({
           instances: z.number().int().min(0).max(8).default(1),
+          // rendition: one task per chunk x rendition (each decodes its chunk);
+          // chunk: one task per chunk making every rendition from one decode (less CPU)
+          taskShape: z.enum(['rendition', 'chunk']).default('rendition'),
           ports: z.strictObject({ http: auto() }).prefault({}),
         })
         .prefault({}),

@@ -34,7 +34,7 @@ import { durationMatches } from '../media/validate.js';
 import { deletePrefix, downloadFile, headObject, md5File, presignedGet, putFile } from '../origin/objects.js';
 import type { ServiceContext, ServiceHandle } from '../services/runtime.js';
 import { hlsDuration, hlsReferences, mpdReferences, resolveRef } from './manifests.js';
-import { assignPartitions, nextStage, type TaskSpec, videoTaskId } from './stages.js';
+import { assignPartitions, groupTasks, nextStage, type TaskSpec, videoTaskId } from './stages.js';
 import {
   addSubtitlesToMaster,
   addSubtitlesToMpd,
@@ -54,12 +54,15 @@ export interface JobPlan {
   segmentCount?: number;
 }
 
-/** A transcode task as it travels on Kafka. */
+/**
+ * A transcode task as it travels on Kafka: one chunk (or the whole soundtrack) and the task ids
+ * it completes — one rendition, or with taskShape `chunk` every rendition of that chunk from one
+ * decode. The worker reports one result per task id.
+ */
 export interface TaskMessage {
   titleId: string;
-  taskId: string;
   kind: 'video' | 'audio';
-  rendition: string;
+  items: Array<{ taskId: string; rendition: string }>;
   chunk: { index: number; startSeconds: number; durationSeconds: number } | null;
   sourceKey: string;
   ladder: Ladder;
@@ -158,7 +161,8 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
   /** Run the job's current stage; true when it moved on. */
   async function step(job: JobRow): Promise<boolean> {
     try {
-      const done = await runStage({ db, s3, producer, ctx }, job);
+      const taskShape = ctx.component.settings.taskShape === 'chunk' ? 'chunk' : 'rendition';
+      const done = await runStage({ taskShape, db, s3, producer, ctx }, job);
       if (done) {
         const next = nextStage(job.stage);
         const fresh = (await getJob(db, job.titleId)) as JobRow;
@@ -196,6 +200,7 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
 }
 
 interface Deps {
+  taskShape: 'rendition' | 'chunk';
   db: Db;
   s3: S3Client;
   producer: Producer;
@@ -216,7 +221,8 @@ async function runStage(d: Deps, job: JobRow): Promise<boolean | Record<string, 
     case 'plan': {
       const p = plan as JobPlan;
       const ladder = planLadder(p.media);
-      const chunks = planChunks(p.media.durationSeconds, { segmentSeconds: ladder.segmentSeconds });
+      // the ladder's duration is the video's; a container may claim more
+      const chunks = planChunks(ladder.durationSeconds, { segmentSeconds: ladder.segmentSeconds });
       const tasks: TaskSpec[] = [];
       for (const r of ladder.video) {
         for (const c of chunks) {
@@ -254,18 +260,22 @@ async function runStage(d: Deps, job: JobRow): Promise<boolean | Record<string, 
           cost: r && c ? r.width * r.height * c.durationSeconds : 1,
         };
       });
-      const partitions = assignPartitions(specs, topics.transcodeTasks.partitions);
-      const messages = tasks.map((t) => {
+      const grouped = groupTasks(specs, d.taskShape);
+      const partitions = assignPartitions(
+        grouped.map((g) => g.spec),
+        topics.transcodeTasks.partitions,
+      );
+      const messages = grouped.map((g) => {
+        const first = g.items[0] as TaskSpec;
         const msg: TaskMessage = {
           titleId: id,
-          taskId: t.taskId,
-          kind: t.kind,
-          rendition: t.rendition,
-          chunk: t.kind === 'video' ? (p.chunks[t.chunkIndex] ?? null) : null,
+          kind: first.kind,
+          items: g.items.map((x) => ({ taskId: x.taskId, rendition: x.rendition })),
+          chunk: first.kind === 'video' ? (p.chunks[first.chunkIndex] ?? null) : null,
           sourceKey: p.sourceKey,
           ladder: p.ladder,
         };
-        return { key: `${id}/${t.taskId}`, value: JSON.stringify(msg), partition: partitions.get(t.taskId) };
+        return { key: `${id}/${g.key}`, value: JSON.stringify(msg), partition: partitions.get(g.key) };
       });
       if (messages.length) await d.producer.send({ topic: topics.transcodeTasks.name, acks: -1, messages });
       await markTasksQueued(d.db, id);
@@ -314,7 +324,7 @@ async function packageStage(d: Deps, id: string, plan: JobPlan): Promise<Record<
         files.push(f);
       }
       const out = join(tmp, `${r.name}.mp4`);
-      await concatChunks(files, out);
+      await concatChunks(files, out, { expectedFrames: plan.ladder.totalFrames });
       for (const f of files) await rm(f, { force: true });
       renditions.push({ rendition: r, file: out });
     }
@@ -330,6 +340,8 @@ async function packageStage(d: Deps, id: string, plan: JobPlan): Promise<Record<
       audioFile,
       outDir,
       segmentSeconds: plan.ladder.segmentSeconds,
+      displayAspectRatio: plan.ladder.displayAspectRatio,
+      fps: plan.ladder.fps,
     });
     const source = await presignedGet(d.s3, plan.sourceKey);
     await makePoster({

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { assignPartitions, nextStage, type TaskSpec, titleId, titleKey, videoTaskId } from './stages.js';
+import {
+  assignPartitions,
+  groupTasks,
+  nextStage,
+  type TaskSpec,
+  titleId,
+  titleKey,
+  videoTaskId,
+} from './stages.js';
 
 describe('ingest stages', () => {
   it('walks the DAG in order and stays put when done', () => {
@@ -49,5 +57,26 @@ describe('ingest stages', () => {
   it('treats titles differing only in case, accents or spacing as the same title', () => {
     expect(titleKey('Big  Trip')).toBe(titleKey('big trip'));
     expect(titleKey('Café')).toBe(titleKey('cafe'));
+  });
+
+  it("groups a chunk's renditions into one message in chunk shape, keeps tasks alone otherwise", () => {
+    const tasks: TaskSpec[] = [
+      { taskId: videoTaskId('720p', 0), kind: 'video', rendition: '720p', chunkIndex: 0, cost: 4 },
+      { taskId: videoTaskId('360p', 0), kind: 'video', rendition: '360p', chunkIndex: 0, cost: 1 },
+      { taskId: videoTaskId('720p', 1), kind: 'video', rendition: '720p', chunkIndex: 1, cost: 4 },
+      { taskId: 'audio', kind: 'audio', rendition: 'audio', chunkIndex: 0, cost: 1 },
+    ];
+    expect(groupTasks(tasks, 'rendition').map((g) => g.key)).toEqual([
+      '720p/0000',
+      '360p/0000',
+      '720p/0001',
+      'audio',
+    ]);
+    const chunked = groupTasks(tasks, 'chunk');
+    expect(chunked.map((g) => [g.key, g.items.map((i) => i.rendition), g.spec.cost])).toEqual([
+      ['chunk/0', ['720p', '360p'], 5],
+      ['chunk/1', ['720p'], 4],
+      ['audio', ['audio'], 1],
+    ]);
   });
 });

@@ -70,3 +70,29 @@ export function titleKey(title: string): string {
     .replace(/\s+/g, ' ')
     .trim();
 }
+
+export interface TaskGroup {
+  /** message key: the task id, or `chunk/<n>` for a chunk's renditions together */
+  key: string;
+  items: TaskSpec[];
+  /** the group as one schedulable unit (summed cost) */
+  spec: TaskSpec;
+}
+
+/**
+ * What travels as one Kafka message. `rendition`: every task alone (each decodes its chunk).
+ * `chunk`: a chunk's video tasks together, so a worker makes all renditions from one decode; the
+ * audio task stays alone.
+ */
+export function groupTasks(tasks: TaskSpec[], shape: 'rendition' | 'chunk'): TaskGroup[] {
+  const groups = new Map<string, TaskSpec[]>();
+  for (const t of tasks) {
+    const key = shape === 'chunk' && t.kind === 'video' ? `chunk/${t.chunkIndex}` : t.taskId;
+    groups.set(key, [...(groups.get(key) ?? []), t]);
+  }
+  return [...groups.entries()].map(([key, items]) => ({
+    key,
+    items,
+    spec: { ...(items[0] as TaskSpec), taskId: key, cost: items.reduce((a, x) => a + x.cost, 0) },
+  }));
+}

@@ -2,18 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Producer } from 'kafkajs';
 import { originClient } from '../engines/origin.js';
 import { connectServiceClients, publishEvent, topics } from '../events/topics.js';
-import { encodeAudio, encodeVideoChunk } from '../media/encode.js';
+import { encodeAudio, encodeVideoChunkRenditions } from '../media/encode.js';
 import { presignedGet, putFile } from '../origin/objects.js';
 import type { ServiceContext, ServiceHandle } from '../services/runtime.js';
 import type { ResultMessage, TaskMessage } from './orchestrator.js';
 
 /**
- * A transcoder worker: one consumer of the shared group on transcode.tasks. It encodes a chunk
- * of the original for one rendition (reading the original over HTTP with seeking, so only that
- * part is fetched), stores the result under a key of its own, and reports it. Delivery is at
- * least once: a redelivered or duplicated task makes another object and another report, and the
+ * A transcoder worker: one consumer of the shared group on transcode.tasks. It encodes one chunk
+ * of the original for the task's rendition(s) — several from one decode when the orchestrator
+ * groups them — reading the original over HTTP with seeking, so only that part is fetched, stores
+ * each output under a key of its own and reports one result per task id. Delivery is at least
+ * once: a redelivered or duplicated task makes other objects and other reports, and the
  * orchestrator keeps the first. A worker killed mid-task never commits the task's offset, so after
  * the group rebalances another worker gets it.
  */
@@ -28,8 +31,10 @@ export async function startTranscoder(ctx: ServiceContext): Promise<ServiceHandl
     },
   );
   await consumer.subscribe({ topic: topics.transcodeTasks.name, fromBeginning: true });
-  const threads = Number(ctx.component.settings.threads ?? 0);
-  const preset = String(ctx.component.settings.preset ?? 'veryfast');
+  const encoder = {
+    threads: Number(ctx.component.settings.threads ?? 0),
+    preset: String(ctx.component.settings.preset ?? 'veryfast'),
+  };
   let current: string | null = null;
   let done = 0;
 
@@ -37,59 +42,20 @@ export async function startTranscoder(ctx: ServiceContext): Promise<ServiceHandl
     partitionsConsumedConcurrently: 1,
     eachMessage: async ({ message, heartbeat }) => {
       const task = JSON.parse(String(message.value)) as TaskMessage;
-      current = `${task.titleId}/${task.taskId}`;
+      const label = `${task.titleId}/${task.items.map((i) => i.taskId).join('+')}`;
+      current = label;
       const beat = setInterval(() => void heartbeat().catch(() => {}), 2000);
       const tmp = await mkdtemp(join(tmpdir(), 'flix-task-'));
-      const t0 = performance.now();
       try {
-        const source = await presignedGet(s3, task.sourceKey);
-        const suffix = `${ctx.component.name}-${randomBytes(4).toString('hex')}`;
-        let output: string;
-        let objectKey: string;
-        if (task.kind === 'video' && task.chunk) {
-          const rendition = task.ladder.video.find((r) => r.name === task.rendition);
-          if (!rendition)
-            throw new Error(`task ${task.taskId}: no rendition ${task.rendition} in its ladder`);
-          output = join(tmp, 'chunk.mp4');
-          const chunk = task.chunk;
-          await twice(() =>
-            encodeVideoChunk({ source, chunk, rendition, ladder: task.ladder, output, threads, preset }),
-          );
-          objectKey = `work/${task.titleId}/${task.rendition}/${String(task.chunk.index).padStart(4, '0')}-${suffix}.mp4`;
-        } else {
-          output = join(tmp, 'audio.m4a');
-          const out = output;
-          await twice(() => encodeAudio({ source, ladder: task.ladder, output: out }));
-          objectKey = `work/${task.titleId}/audio-${suffix}.m4a`;
-        }
-        const encodeSeconds = (performance.now() - t0) / 1000;
-        const stored = await putFile(s3, objectKey, output);
-        const result: ResultMessage = {
-          titleId: task.titleId,
-          taskId: task.taskId,
-          objectKey,
-          md5: stored.md5,
-          bytes: stored.bytes,
-          worker: ctx.component.name,
-          encodeSeconds,
-        };
-        await publishEvent(producer, topics.transcodeResults.name, task.titleId, { ...result });
-        done++;
-        ctx.log('task done', {
-          titleId: task.titleId,
-          taskId: task.taskId,
-          seconds: encodeSeconds.toFixed(2),
-        });
+        const results = await runTask(task, { s3, tmp, worker: ctx.component.name, encoder });
+        for (const r of results)
+          await publishEvent(producer, topics.transcodeResults.name, task.titleId, { ...r });
+        done += results.length;
+        ctx.log('task done', { task: label, seconds: results[0]?.encodeSeconds.toFixed(2) });
       } catch (e) {
-        // a task that cannot be encoded is reported as a log line and dropped; the orchestrator
-        // notices the missing result and the title fails rather than hangs
-        ctx.log('task failed', { titleId: task.titleId, taskId: task.taskId, error: (e as Error).message });
-        await publishEvent(producer, topics.transcodeResults.name, task.titleId, {
-          titleId: task.titleId,
-          taskId: task.taskId,
-          error: (e as Error).message,
-          worker: ctx.component.name,
-        });
+        // reported, so the title fails rather than waits forever
+        ctx.log('task failed', { task: label, error: (e as Error).message });
+        await reportFailure(producer, task, ctx.component.name, (e as Error).message);
       } finally {
         clearInterval(beat);
         await rm(tmp, { recursive: true, force: true });
@@ -106,6 +72,66 @@ export async function startTranscoder(ctx: ServiceContext): Promise<ServiceHandl
     },
     status: () => ({ current, done }),
   };
+}
+
+async function runTask(
+  task: TaskMessage,
+  env: { s3: S3Client; tmp: string; worker: string; encoder: { threads: number; preset: string } },
+): Promise<ResultMessage[]> {
+  const source = await presignedGet(env.s3, task.sourceKey);
+  const suffix = `${env.worker}-${randomBytes(4).toString('hex')}`;
+  const t0 = performance.now();
+  const outputs: Array<{ taskId: string; file: string; key: string }> = [];
+  if (task.kind === 'video' && task.chunk) {
+    const chunk = task.chunk;
+    const jobs = task.items.map((item) => {
+      const rendition = task.ladder.video.find((r) => r.name === item.rendition);
+      if (!rendition) throw new Error(`task ${item.taskId}: no rendition ${item.rendition} in its ladder`);
+      const file = join(env.tmp, `${item.rendition}.mp4`);
+      const key = `work/${task.titleId}/${item.rendition}/${String(chunk.index).padStart(4, '0')}-${suffix}.mp4`;
+      outputs.push({ taskId: item.taskId, file, key });
+      return { rendition, output: file };
+    });
+    await twice(() =>
+      encodeVideoChunkRenditions({ source, chunk, renditions: jobs, ladder: task.ladder, ...env.encoder }),
+    );
+  } else {
+    const file = join(env.tmp, 'audio.m4a');
+    await twice(() => encodeAudio({ source, ladder: task.ladder, output: file }));
+    for (const item of task.items)
+      outputs.push({ taskId: item.taskId, file, key: `work/${task.titleId}/audio-${suffix}.m4a` });
+  }
+  const encodeSeconds = (performance.now() - t0) / 1000;
+  const results: ResultMessage[] = [];
+  for (const o of outputs) {
+    const stored = await putFile(env.s3, o.key, o.file);
+    results.push({
+      titleId: task.titleId,
+      taskId: o.taskId,
+      objectKey: o.key,
+      md5: stored.md5,
+      bytes: stored.bytes,
+      worker: env.worker,
+      encodeSeconds: encodeSeconds / outputs.length,
+    });
+  }
+  return results;
+}
+
+async function reportFailure(
+  producer: Producer,
+  task: TaskMessage,
+  worker: string,
+  error: string,
+): Promise<void> {
+  for (const item of task.items) {
+    await publishEvent(producer, topics.transcodeResults.name, task.titleId, {
+      titleId: task.titleId,
+      taskId: item.taskId,
+      error,
+      worker,
+    });
+  }
 }
 
 /** One retry for a transient failure (the origin restarting, a dropped connection). */

@@ -1,5 +1,5 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
 import type { Chunk } from './chunks.js';
 import {
@@ -12,7 +12,15 @@ import {
 } from './encoder-args.js';
 import { MediaToolError } from './errors.js';
 import type { Ladder, Rendition } from './ladder.js';
-import { fileBytes, type MediaTools, mediaPath, resolveTools, tempPath, withTempOutput } from './tools.js';
+import {
+  fileBytes,
+  type MediaTools,
+  mediaPath,
+  resolveTools,
+  sourceName,
+  tempPath,
+  withTempOutput,
+} from './tools.js';
 
 export interface EncodeOptions extends X264Options {
   tools?: Partial<MediaTools>;
@@ -93,7 +101,7 @@ export async function encodeVideoChunkRenditions(
   try {
     for (const { output } of job.renditions) await mkdir(dirname(output), { recursive: true });
     await runFluent({
-      what: `encoding chunk ${chunk.index} of ${names} from ${basename(job.source)}`,
+      what: `encoding chunk ${chunk.index} of ${names} from ${sourceName(job.source)}`,
       input: job.source,
       inputOptions: seek > 0 ? ['-ss', seek.toFixed(6)] : [],
       complexFilter: graph,
@@ -171,7 +179,7 @@ export async function encodeAudio(job: AudioJob): Promise<EncodeResult> {
   const began = performance.now();
   await withTempOutput(job.output, (tmp) =>
     runFluent({
-      what: `encoding the audio of ${basename(job.source)}`,
+      what: `encoding the audio of ${sourceName(job.source)}`,
       input: job.source,
       inputOptions: [],
       outputs: [{ file: tmp, options: outputOptions }],

@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { MediaError, MediaToolError } from './errors.js';
-import { ffmpegBase, mediaPath, type RunOptions, runTool } from './tools.js';
+import { ffmpegBase, mediaPath, type RunOptions, runTool, sourceName } from './tools.js';
 
 export interface VideoInfo {
   /** stream index in the source file */
@@ -122,7 +122,7 @@ export async function probeMedia(file: string, opts: RunOptions = {}): Promise<M
       '%+5',
       mediaPath(file),
     ],
-    `probing ${basename(file)}`,
+    `probing ${sourceName(file)}`,
     opts,
   );
   return parseProbe(file, JSON.parse(stdout) as FfprobeOutput);

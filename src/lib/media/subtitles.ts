@@ -1,7 +1,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { MediaInfo, SubtitleInfo } from './probe.js';
-import { ffmpegBase, mediaPath, type RunOptions, runTool } from './tools.js';
+import { ffmpegBase, mediaPath, type RunOptions, runTool, sourceName } from './tools.js';
 
 export interface SubtitleTrack {
   /** stream index in the source */
@@ -60,7 +60,7 @@ export async function extractSubtitles(
     await runTool(
       'ffmpeg',
       args,
-      `converting ${tracks.length} subtitle track(s) of ${basename(source)} to WebVTT`,
+      `converting ${tracks.length} subtitle track(s) of ${sourceName(source)} to WebVTT`,
       opts,
     );
     for (const t of tracks) await rename(tmp(t), join(outDir, t.file));

@@ -1,8 +1,16 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { even } from './ladder.js';
 import { probeMedia } from './probe.js';
-import { ffmpegBase, fileBytes, mediaPath, type RunOptions, runTool, withTempOutput } from './tools.js';
+import {
+  ffmpegBase,
+  fileBytes,
+  mediaPath,
+  type RunOptions,
+  runTool,
+  sourceName,
+  withTempOutput,
+} from './tools.js';
 
 export interface PosterJob extends RunOptions {
   /** the source or, cheaper, the top rendition */
@@ -49,7 +57,7 @@ export async function makePoster(job: PosterJob): Promise<{ output: string; byte
         '1',
         mediaPath(tmp),
       ],
-      `making the poster of ${basename(job.source)}`,
+      `making the poster of ${sourceName(job.source)}`,
       job,
     ),
   );
@@ -131,7 +139,7 @@ export async function makeSprite(job: SpriteJob): Promise<SpriteResult> {
         ...(layout.sheets === 1 ? ['-update', '1', '-frames:v', '1'] : ['-start_number', '1']),
         mediaPath(tmpPattern),
       ],
-      `making the sprite of ${basename(job.source)}`,
+      `making the sprite of ${sourceName(job.source)}`,
       job,
     );
     for (const sheet of sheets) {

@@ -75,6 +75,11 @@ export function mediaPath(pathOrUrl: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(pathOrUrl) ? pathOrUrl : resolve(pathOrUrl);
 }
 
+/** A short name for messages: the file name, also of a (presigned) URL without its query. */
+export function sourceName(pathOrUrl: string): string {
+  return basename(pathOrUrl.replace(/[?#].*$/, ''));
+}
+
 /** The usual leading ffmpeg arguments: no banner, never read stdin, overwrite, print only `level`. */
 export function ffmpegBase(level: 'error' | 'warning' = 'error'): string[] {
   return ['-hide_banner', '-nostdin', '-nostats', '-loglevel', level, '-y'];
