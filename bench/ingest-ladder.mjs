@@ -4,18 +4,37 @@
 // command that makes the same ladder in one pass (one decode, -filter_complex split, the same
 // encoder settings, HLS output), side by side in one run on the same machine.
 //
-//   node bench/ingest-ladder.mjs [--cluster ci] [--runs 1] [--keep-cluster NAME]
+//   node bench/ingest-ladder.mjs [--cluster ci] [--task-shape rendition|chunk] [--threads N] [--chunk-segments N] [--runs 1] [--keep-cluster NAME]
 //
 // It starts its own cluster (and stops it) unless --keep-cluster names a running one.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseDocument } from 'yaml';
 
 const root = join(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const opt = (n, d) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : d);
-const cluster = opt('cluster', 'ci');
+const taskShape = opt('task-shape', 'rendition');
+const threads = opt('threads', null);
+const chunkSegments = opt('chunk-segments', null);
+const clusterArg = opt('cluster', 'ci');
+// the cluster file, with the orchestrator's task shape set: rendition (one task per chunk x
+// rendition, as the design asks) or chunk (one task per chunk making every rendition from one decode)
+const cluster = (() => {
+  const base = readFileSync(
+    /^[a-z0-9-]+$/.test(clusterArg) ? join(root, 'cluster', `${clusterArg}.yaml`) : clusterArg,
+    'utf8',
+  );
+  const file = join(mkdtempSync(join(tmpdir(), 'flix-bench-cluster-')), 'cluster.yaml');
+  const doc = parseDocument(base);
+  doc.setIn(['services', 'orchestrator', 'taskShape'], taskShape);
+  if (threads !== null) doc.setIn(['services', 'transcoder', 'threads'], Number(threads));
+  if (chunkSegments !== null) doc.setIn(['services', 'orchestrator', 'chunkSegments'], Number(chunkSegments));
+  writeFileSync(file, doc.toString());
+  return file;
+})();
 const runs = Number(opt('runs', '1'));
 const kept = opt('keep-cluster', null);
 const name = kept ?? `bench-ingest-${process.pid}`;
@@ -53,7 +72,9 @@ console.error(
 );
 
 if (!kept) {
-  console.error(`starting cluster ${name} (${cluster}) ...`);
+  console.error(
+    `starting cluster ${name} (${clusterArg}, task shape ${taskShape}, ffmpeg threads ${threads ?? 'from the cluster file'}) ...`,
+  );
   flix('up', '--cluster', cluster, '--json');
 }
 
@@ -70,6 +91,8 @@ try {
     const wall = (performance.now() - t0) / 1000;
     const show = flix('titles', 'show', ingest.id, '--json');
     const encodes = show.tasks.map((t) => t.encodeSeconds).filter((x) => x !== null);
+    const perWorker = {};
+    for (const t of show.tasks) perWorker[t.worker] = (perWorker[t.worker] ?? 0) + (t.encodeSeconds ?? 0);
     results.push({
       run: i + 1,
       referenceSeconds: ref.wall,
@@ -106,5 +129,8 @@ console.log(
 );
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 const file = join(root, 'bench', 'results', `ingest-ladder-${Date.now()}.json`);
-writeFileSync(file, `${JSON.stringify({ cluster, source: info, ladder, results }, null, 2)}\n`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ cluster: clusterArg, taskShape, threads, source: info, ladder, results }, null, 2)}\n`,
+);
 console.log(`\nfull results: ${file}`);

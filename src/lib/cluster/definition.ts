@@ -45,6 +45,8 @@ const schema = z.strictObject({
           // rendition: one task per chunk x rendition (each decodes its chunk);
           // chunk: one task per chunk making every rendition from one decode (less CPU)
           taskShape: z.enum(['rendition', 'chunk']).default('rendition'),
+          // segments (of ~4 s) per chunk; 0 = 2, more for long titles (at most 100 chunks)
+          chunkSegments: z.number().int().min(0).max(150).default(0),
           ports: z.strictObject({ http: auto() }).prefault({}),
         })
         .prefault({}),

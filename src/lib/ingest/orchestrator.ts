@@ -222,7 +222,11 @@ async function runStage(d: Deps, job: JobRow): Promise<boolean | Record<string, 
       const p = plan as JobPlan;
       const ladder = planLadder(p.media);
       // the ladder's duration is the video's; a container may claim more
-      const chunks = planChunks(ladder.durationSeconds, { segmentSeconds: ladder.segmentSeconds });
+      const chunkSegments = Number(d.ctx.component.settings.chunkSegments ?? 0);
+      const chunks = planChunks(ladder.durationSeconds, {
+        segmentSeconds: ladder.segmentSeconds,
+        ...(chunkSegments > 0 ? { chunkSeconds: chunkSegments * ladder.segmentSeconds } : {}),
+      });
       const tasks: TaskSpec[] = [];
       for (const r of ladder.video) {
         for (const c of chunks) {
