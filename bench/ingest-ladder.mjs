@@ -100,6 +100,7 @@ try {
       ratio: wall / ref.wall,
       stageTimes: show.stageTimes,
       encodeSecondsSum: encodes.reduce((a, b) => a + b, 0),
+      perWorker,
       tasks: show.tasks.length,
     });
     console.error(`run ${i + 1}: flix ingest --wait ${wall.toFixed(1)} s (${(wall / ref.wall).toFixed(2)}x)`);
@@ -125,7 +126,11 @@ console.log('stage times of the last run:');
 for (const [k, v] of Object.entries(last.stageTimes))
   console.log(`  ${k.padEnd(10)} ${v === null ? '-' : `${v.toFixed(1)} s`}`);
 console.log(
-  `  (${last.tasks} encode tasks, ${last.encodeSecondsSum.toFixed(1)} s of encoding summed over workers)`,
+  `  (${last.tasks} encode tasks, ${last.encodeSecondsSum.toFixed(1)} s of encoding summed over workers: ${Object.entries(
+    last.perWorker,
+  )
+    .map(([w, x]) => `${w} ${x.toFixed(1)} s`)
+    .join(', ')})`,
 );
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 const file = join(root, 'bench', 'results', `ingest-ladder-${Date.now()}.json`);
