@@ -265,7 +265,13 @@ export class Supervisor {
       log(`restart of ${c.name} failed: ${(e as Error).message}`);
       const now = this.status.get(c.name) as ComponentStatus;
       if (now.state !== 'restarting' && now.state !== 'failed' && !this.stopping) {
-        await this.update(c.name, { state: 'failed', message: `restart failed: ${(e as Error).message}` });
+        // it runs but never became healthy: stop it rather than leave a half-started process
+        const r = this.running.get(c.name) as Running;
+        if (r.spawned) {
+          r.stopping = true;
+          await stopGroup(r.spawned.pid, r.spawned.pidStartTime, this.plan.timeouts.stopSeconds * 1000);
+        }
+        await this.update(c.name, { state: 'failed', pid: null, message: `restart failed: ${(e as Error).message}` });
       }
     }
   }
