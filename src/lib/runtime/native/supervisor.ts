@@ -271,7 +271,11 @@ export class Supervisor {
           r.stopping = true;
           await stopGroup(r.spawned.pid, r.spawned.pidStartTime, this.plan.timeouts.stopSeconds * 1000);
         }
-        await this.update(c.name, { state: 'failed', pid: null, message: `restart failed: ${(e as Error).message}` });
+        await this.update(c.name, {
+          state: 'failed',
+          pid: null,
+          message: `restart failed: ${(e as Error).message}`,
+        });
       }
     }
   }

@@ -1,0 +1,98 @@
+/**
+ * Zuul-style filters (STYLE.md #10): a filter is a plain module with a type, an order, a
+ * `shouldFilter` predicate and an `apply` step over a mutable RequestContext. Inbound filters
+ * authenticate, limit and choose the route; the endpoint filter executes it; outbound filters
+ * decorate the response. Setting `ctx.response` short-circuits the remaining inbound and endpoint
+ * filters (fastify's "reply sent", STYLE.md #11); outbound filters still run.
+ */
+import type { GatewayResponse } from './errors.js';
+
+/** The fixed, validated list of filter types, in the order the chain runs them. */
+export const FILTER_TYPES = ['inbound', 'endpoint', 'outbound'] as const;
+export type FilterType = (typeof FILTER_TYPES)[number];
+
+/** The authenticated caller, set by an auth filter. */
+export interface GatewayUser {
+  id: string;
+  roles?: readonly string[];
+}
+
+/** Where the request goes, chosen by an inbound (or endpoint) filter. */
+export interface Route {
+  /** The upstream service name, e.g. `catalog`. */
+  service: string;
+  /** The path to call on it. */
+  path: string;
+}
+
+/** B3 trace ids of the current span (see trace.ts). */
+export interface TraceContext {
+  /** 16 or 32 lower-case hex digits. */
+  traceId: string;
+  /** 16 lower-case hex digits. */
+  spanId: string;
+  parentSpanId?: string;
+  /** Undefined when the caller left the sampling decision to us. */
+  sampled?: boolean;
+  debug?: boolean;
+}
+
+/** One request as it moves through the chain. */
+export interface RequestContext {
+  readonly method: string;
+  readonly path: string;
+  /** Lower-case header names; repeated headers joined with `, `. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string | readonly string[]>>;
+  readonly clientIp: string;
+  readonly bodySize: number;
+  user?: GatewayUser;
+  route?: Route;
+  trace?: TraceContext;
+  /** Once set, the remaining inbound and endpoint filters are skipped. */
+  response?: GatewayResponse;
+  /** Headers added to whatever response goes back (lower-case names). */
+  responseHeaders: Record<string, string>;
+}
+
+export interface Filter {
+  /** Unique within a chain; the kill switch and the metrics use it. */
+  readonly name: string;
+  readonly type: FilterType;
+  /** Lower runs first within its type. */
+  readonly order: number;
+  /** Applies at most this many requests at once; further ones get a 503 (default: the chain's). */
+  readonly maxConcurrency?: number;
+  shouldFilter(ctx: RequestContext): boolean;
+  apply(ctx: RequestContext): Promise<void> | void;
+}
+
+/** What a server adapter knows about an incoming request. */
+export interface RequestInit {
+  method: string;
+  path: string;
+  headers?: Record<string, string | readonly string[] | undefined>;
+  query?: Record<string, string | readonly string[]>;
+  clientIp: string;
+  bodySize?: number;
+}
+
+/** Builds a fresh context, lower-casing header names and joining repeated headers. */
+export function createContext(init: RequestInit): RequestContext {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(init.headers ?? {})) {
+    if (value === undefined) continue;
+    const key = name.toLowerCase();
+    const joined = typeof value === 'string' ? value : value.join(', ');
+    headers[key] = headers[key] === undefined ? joined : `${headers[key]}, ${joined}`;
+  }
+  return {
+    method: init.method.toUpperCase(),
+    path: init.path,
+    headers,
+    query: { ...init.query },
+    clientIp: init.clientIp,
+    bodySize: init.bodySize ?? 0,
+    responseHeaders: {},
+  };
+}
