@@ -7,7 +7,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originBucket } from '../src/lib/engines/credentials.js';
 import { originClient } from '../src/lib/engines/origin.js';
-import { hlsReferences, mpdReferences, resolveRef } from '../src/lib/ingest/manifests.js';
+import { resolveRef } from '../src/lib/ingest/manifests.js';
+import { filesInHlsPlaylist, filesInMpd } from '../src/lib/media/validate.js';
 import { listKeys } from '../src/lib/origin/objects.js';
 import { flix, repoRoot, waitFor } from './helpers/cli.js';
 
@@ -131,7 +132,7 @@ describe('ingest on the CI cluster', () => {
     // DASH: every segment the MPD names is served by the edge
     const mpdKey = t.manifests.dash as string;
     const mpd = await (await fetch(`${edge}/${originBucket}/${mpdKey}`)).text();
-    const refs = mpdReferences(mpd).map((r) => resolveRef(mpdKey, r));
+    const refs = filesInMpd(mpd).map((r) => resolveRef(mpdKey, r));
     expect(refs.length).toBeGreaterThan(2);
     for (const key of refs) {
       const res = await fetch(`${edge}/${originBucket}/${key}`);
@@ -140,9 +141,9 @@ describe('ingest on the CI cluster', () => {
     }
     // HLS and DASH share one set of segments
     const masterText = await (await fetch(master)).text();
-    const playlist = resolveRef(t.manifests.hls, hlsReferences(masterText)[0] as string);
+    const playlist = resolveRef(t.manifests.hls, filesInHlsPlaylist(masterText)[0] as string);
     const playlistText = await (await fetch(`${edge}/${originBucket}/${playlist}`)).text();
-    const hlsSegments = hlsReferences(playlistText).map((r) => resolveRef(playlist, r));
+    const hlsSegments = filesInHlsPlaylist(playlistText).map((r) => resolveRef(playlist, r));
     expect(hlsSegments.every((s) => refs.includes(s))).toBe(true);
 
     // the original is kept after publishing; the intermediate encodes are not

@@ -30,10 +30,10 @@ import { packageTitle } from '../media/package.js';
 import { type MediaInfo, probeMedia } from '../media/probe.js';
 import { extractSubtitles } from '../media/subtitles.js';
 import { makePoster, makeSprite } from '../media/thumbnails.js';
-import { durationMatches } from '../media/validate.js';
+import { durationMatches, filesInHlsPlaylist, filesInMpd } from '../media/validate.js';
 import { deletePrefix, downloadFile, headObject, md5File, presignedGet, putFile } from '../origin/objects.js';
 import type { ServiceContext, ServiceHandle } from '../services/runtime.js';
-import { hlsDuration, hlsReferences, mpdReferences, resolveRef } from './manifests.js';
+import { hlsDuration, resolveRef } from './manifests.js';
 import { assignPartitions, groupTasks, nextStage, type TaskSpec, videoTaskId } from './stages.js';
 import {
   addSubtitlesToMaster,
@@ -445,16 +445,16 @@ async function validateStage(d: Deps, id: string, plan: JobPlan): Promise<void> 
   };
   const named = new Set<string>();
   const master = plan.hlsMaster as string;
-  const mediaPlaylists = hlsReferences(await fetchText(master)).map((r) => resolveRef(master, r));
+  const mediaPlaylists = filesInHlsPlaylist(await fetchText(master)).map((r) => resolveRef(master, r));
   let videoDuration = 0;
   for (const pl of mediaPlaylists) {
     named.add(pl);
     const text = await fetchText(pl);
-    for (const r of hlsReferences(text)) named.add(resolveRef(pl, r));
+    for (const r of filesInHlsPlaylist(text)) named.add(resolveRef(pl, r));
     videoDuration = Math.max(videoDuration, hlsDuration(text));
   }
   const mpd = plan.dashManifest as string;
-  for (const r of mpdReferences(await fetchText(mpd))) named.add(resolveRef(mpd, r));
+  for (const r of filesInMpd(await fetchText(mpd))) named.add(resolveRef(mpd, r));
   for (const key of named) {
     const rec = recorded.get(key);
     if (!rec) throw new Error(`${key} is named by a manifest but was never written`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hlsReferences, mpdReferences } from './manifests.js';
+import { filesInHlsPlaylist as hlsReferences, filesInMpd as mpdReferences } from '../media/validate.js';
 import { addSubtitlesToMaster, addSubtitlesToMpd, subtitlePlaylist } from './subtitle-manifests.js';
 
 const tracks = [

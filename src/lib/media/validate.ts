@@ -170,7 +170,8 @@ export function filesInHlsPlaylist(text: string): string[] {
 /**
  * Files a DASH MPD names through SegmentTemplate + SegmentTimeline (what ffmpeg writes): each
  * Representation's initialization segment and every media segment, with $RepresentationID$,
- * $Number$ (with a printf width), $Time$ and $Bandwidth$ filled in. Pure.
+ * $Number$ (with a printf width), $Time$ and $Bandwidth$ filled in; and the BaseURL of a
+ * single-file Representation (subtitle tracks). Pure.
  */
 export function filesInMpd(text: string): string[] {
   const out: string[] = [];
@@ -180,7 +181,12 @@ export function filesInMpd(text: string): string[] {
     const id = attr(attrs, 'id') ?? '';
     const bandwidth = attr(attrs, 'bandwidth') ?? '';
     const tpl = /<SegmentTemplate\b([^>]*)>/.exec(body)?.[1];
-    if (!tpl) continue;
+    if (!tpl) {
+      // a single-file representation (a WebVTT subtitle track)
+      const base = /<BaseURL>([^<]+)<\/BaseURL>/.exec(body)?.[1];
+      if (base) out.push(base.trim());
+      continue;
+    }
     const fill = (pattern: string, number: number, time: number) =>
       pattern
         .replaceAll('$RepresentationID$', id)
