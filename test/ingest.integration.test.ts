@@ -46,30 +46,27 @@ const scratch = mkdtempSync(join(tmpdir(), 'flix-ingest-test-'));
 const longClip = join(scratch, 'long 24s.mp4');
 const bigClip = join(scratch, 'big raw.mkv');
 
+/** A synthetic clip with picture and sound (testsrc2 + sine) made with ffmpeg. */
+function synthClip(file: string, o: { size: string; seconds: number; codecs: string[] }): void {
+  const lavfi = (src: string) => ['-f', 'lavfi', '-i', `${src}:duration=${o.seconds}`];
+  execFileSync('ffmpeg', [
+    ...['-v', 'error', '-y'],
+    ...lavfi(`testsrc2=size=${o.size}:rate=30`),
+    ...lavfi('sine=frequency=440'),
+    ...o.codecs,
+    '-shortest',
+    file,
+  ]);
+}
+
 describe('ingest on the CI cluster', () => {
   beforeAll(async () => {
     execFileSync('bash', [join(repoRoot, 'fixtures', 'make-fixtures.sh')], { stdio: 'inherit' });
-    execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=426x240:rate=30:duration=24',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=440:duration=24',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-c:a',
-      'aac',
-      '-shortest',
-      longClip,
-    ]);
+    synthClip(longClip, {
+      size: '426x240',
+      seconds: 24,
+      codecs: ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'],
+    });
     const r = await flix(['up', '--cluster', 'ci', '--name', name, '--json']);
     if (r.exitCode !== 0) throw new Error(`flix up failed (${r.exitCode}):\n${r.stderr}`);
     components = r.json.components;
@@ -252,27 +249,11 @@ describe('ingest on the CI cluster', () => {
 
   it('resumes an upload that was killed part-way, keeping the parts already stored', async () => {
     // raw video: ~120 MB, 15 parts of 8 MiB, so the upload is still running when it is killed
-    execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=640x360:rate=30:duration=12',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=duration=12',
-      '-c:v',
-      'rawvideo',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'pcm_s16le',
-      '-shortest',
-      bigClip,
-    ]);
+    synthClip(bigClip, {
+      size: '640x360',
+      seconds: 12,
+      codecs: ['-c:v', 'rawvideo', '-pix_fmt', 'yuv420p', '-c:a', 'pcm_s16le'],
+    });
     const child = execa(
       process.execPath,
       [join(repoRoot, 'bin', 'run.js'), 'ingest', bigClip, '--title', 'Killed Upload', '--name', name],

@@ -13,6 +13,9 @@ export interface X264Options {
 
 export const DEFAULT_PRESET = 'veryfast';
 
+/** No subtitle or data streams, no metadata or chapters: an encode carries only its mapped stream. */
+export const STRIP_EXTRAS: readonly string[] = ['-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1'];
+
 /**
  * x264 for one rendition with a FIXED GOP: an IDR every `gopFrames` frames and nowhere else (no
  * scene-cut keyframes, closed GOPs), forced by frame number so every rendition and every chunk puts

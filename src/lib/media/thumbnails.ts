@@ -12,6 +12,9 @@ import {
   withTempOutput,
 } from './tools.js';
 
+/** The first real video stream (not cover art), nothing else. */
+const FIRST_VIDEO_ONLY = ['-map', '0:V:0', '-an', '-sn'];
+
 export interface PosterJob extends RunOptions {
   /** the source or, cheaper, the top rendition */
   source: string;
@@ -41,10 +44,7 @@ export async function makePoster(job: PosterJob): Promise<{ output: string; byte
         at.toFixed(3),
         '-i',
         mediaPath(job.source),
-        '-map',
-        '0:V:0',
-        '-an',
-        '-sn',
+        ...FIRST_VIDEO_ONLY,
         '-filter:v',
         `thumbnail=n=24,scale=w=trunc(${fit}*iw/2)*2:h=trunc(${fit}*ih/2)*2,setsar=1`,
         '-frames:v',
@@ -120,10 +120,7 @@ export async function makeSprite(job: SpriteJob): Promise<SpriteResult> {
         ...ffmpegBase(),
         '-i',
         mediaPath(job.source),
-        '-map',
-        '0:V:0',
-        '-an',
-        '-sn',
+        ...FIRST_VIDEO_ONLY,
         '-filter:v',
         [
           `fps=fps=1/${interval}:start_time=0:round=near`,
