@@ -32,7 +32,7 @@ export interface ComponentPlan {
   /** what a client connects to, e.g. `127.0.0.1:9092` or `http://127.0.0.1:8080` */
   endpoint: string;
   /** engine settings from the cluster file (heap sizes, memory) */
-  settings: Record<string, string | number>;
+  settings: Record<string, unknown>;
   dataDir: string;
   confDir: string;
   logFile: string;

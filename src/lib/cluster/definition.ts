@@ -17,6 +17,28 @@ const heap = z.string().regex(/^[1-9][0-9]*[mg]$/, 'must be a size like 256m or 
 
 const auto = () => port.default('auto');
 
+/** A service that runs `perZone` instances in every zone, plus `canary` ones in the first zone. */
+function zoneService<T extends z.ZodRawShape>(extra: T) {
+  return z
+    .strictObject({
+      perZone: z.number().int().min(0).max(16).default(1),
+      canary: z.number().int().min(0).max(4).default(0),
+      ports: z.strictObject({ http: auto() }).prefault({}),
+      ...extra,
+    })
+    .prefault({} as never);
+}
+
+/** A token bucket: `rps` requests per second on average, bursts of up to `burst`. */
+function rate(rps: number, burst: number) {
+  return z
+    .strictObject({
+      rps: z.number().min(0.1).max(1_000_000).default(rps),
+      burst: z.number().int().min(1).max(1_000_000).default(burst),
+    })
+    .prefault({});
+}
+
 const schema = z.strictObject({
   description: z.string().optional(),
   zones: z
@@ -57,6 +79,43 @@ const schema = z.strictObject({
           preset: z
             .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'])
             .default('veryfast'),
+          ports: z.strictObject({ http: auto() }).prefault({}),
+        })
+        .prefault({}),
+      // the control plane: a registry per zone; services register with every one of them
+      discovery: zoneService({
+        // a registration lapses after this long without a heartbeat
+        leaseSeconds: z.number().min(1).max(300).default(6),
+        heartbeatSeconds: z.number().min(0.2).max(60).default(2),
+      }),
+      users: zoneService({}),
+      catalog: zoneService({
+        // EVCache time to live of a title read through the cache
+        cacheTtlSeconds: z.number().int().min(1).max(86_400).default(60),
+      }),
+      playback: zoneService({
+        // how long a signed edge URL handed to a player stays valid
+        urlTtlSeconds: z.number().int().min(10).max(7 * 86_400).default(6 * 3600),
+      }),
+      steering: zoneService({}),
+      recommendations: zoneService({}),
+      gateway: zoneService({
+        // share of requests (0-100) sent to a service's canary instances when it has any
+        canaryPercent: z.number().min(0).max(100).default(0),
+        // largest request body accepted; a bigger one is refused with 400
+        maxBodyBytes: z.number().int().min(256).max(10 * 1024 * 1024).default(16 * 1024),
+        rateLimit: z
+          .strictObject({
+            perUser: rate(50, 100),
+            perIp: rate(500, 1000),
+          })
+          .prefault({}),
+      }),
+      // the public entry point: one load balancer in front of the gateways of every zone
+      elb: z
+        .strictObject({
+          instances: z.number().int().min(0).max(1).default(1),
+          healthCheckMs: z.number().int().min(100).max(60_000).default(1000),
           ports: z.strictObject({ http: auto() }).prefault({}),
         })
         .prefault({}),

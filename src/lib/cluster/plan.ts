@@ -14,6 +14,8 @@ interface Instance {
   zone: string | null;
   /** position among this engine's or service's instances; offsets pinned ports */
   index: number;
+  /** a canary instance of a service: gets only the traffic the gateway's sharding rules send it */
+  canary?: boolean;
 }
 
 /**
@@ -34,17 +36,22 @@ export function instances(def: ClusterDefinition): Instance[] {
   }
   for (const id of serviceIds) {
     const info = serviceCatalog[id];
+    const spec = def.services[id] as { instances?: number; perZone?: number; canary?: number };
     if (info.placement === 'cluster') {
-      const n = def.services.orchestrator.instances;
+      const n = spec.instances ?? 1;
       for (let i = 1; i <= n; i++)
-        out.push({ name: `${id}-${i}`, engine: 'service', service: id, zone: null, index: i - 1 });
+        out.push({ name: `${id}-${i}`, engine: 'service', service: id, zone: null, index: i - 1, canary: false });
     } else {
-      const perZone = def.services.transcoder.perZone;
+      const perZone = spec.perZone ?? 1;
       let index = 0;
       for (const zone of def.zones) {
         for (let i = 1; i <= perZone; i++) {
-          out.push({ name: `${id}-${zone}-${i}`, engine: 'service', service: id, zone, index: index++ });
+          out.push({ name: `${id}-${zone}-${i}`, engine: 'service', service: id, zone, index: index++, canary: false });
         }
+      }
+      const firstZone = def.zones[0] as string;
+      for (let i = 1; i <= (spec.canary ?? 0); i++) {
+        out.push({ name: `${id}-canary-${i}`, engine: 'service', service: id, zone: firstZone, index: index++, canary: true });
       }
     }
   }
@@ -79,6 +86,7 @@ export function planCluster(
 ): ComponentPlan[] {
   const all = instances(def);
   const ofEngine = (e: EngineId) => all.filter((o) => o.engine === e).map((o) => o.name);
+  const ofService = (id: ServiceId) => all.filter((o) => o.service === id).map((o) => o.name);
   return all.map((inst) => {
     const myPorts = ports[inst.name] ?? {};
     const dirs = {
@@ -103,9 +111,13 @@ export function planCluster(
         engine: 'service',
         zone: inst.zone,
         ports: myPorts,
-        dependsOn: info.dependsOn.flatMap(ofEngine),
+        dependsOn: [...info.dependsOn.flatMap(ofEngine), ...info.after.flatMap(ofService)],
         endpoint: `http://127.0.0.1:${myPorts.http}`,
-        settings: { ...(settings as Record<string, string | number>), service: inst.service },
+        settings: {
+          ...(settings as Record<string, string | number>),
+          service: inst.service,
+          canary: inst.canary ? 1 : 0,
+        },
         ...dirs,
       };
     }
@@ -123,7 +135,7 @@ export function planCluster(
       ports: myPorts,
       dependsOn: info.dependsOn.flatMap(ofEngine),
       endpoint: info.scheme === 'http' ? `http://127.0.0.1:${main}` : `127.0.0.1:${main}`,
-      settings: settings as Record<string, string | number>,
+      settings: settings as Record<string, unknown>,
       ...dirs,
     };
   });

@@ -1,8 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { ComponentPlan } from '../cluster/components.js';
 import { type ClusterEndpoints, endpointsFromPlan, readPlan } from '../cluster/endpoints.js';
+import { DiscoveryClient } from '../discovery/client.js';
 import { FlixError } from '../errors.js';
-import type { ServiceId } from './catalog.js';
+import { type ServiceId, serviceCatalog } from './catalog.js';
+import { ServiceClient } from './client.js';
+import type { Router } from './http.js';
 
 /** What a service gets from the runtime: who it is, where everything is, a logger and a stop signal. */
 export interface ServiceContext {
@@ -11,12 +14,21 @@ export interface ServiceContext {
   endpoints: ClusterEndpoints;
   signal: AbortSignal;
   log(message: string, fields?: Record<string, unknown>): void;
+  /** this service's view of the registry (the discovery service itself gets one that reads only) */
+  discovery: DiscoveryClient;
+  /** calls to other services through discovery, each dependency under its own isolation */
+  services: ServiceClient;
 }
 
-/** A started service: stopped gracefully on SIGTERM; `status()` is served at GET /status. */
+/**
+ * A started service: stopped gracefully on SIGTERM; `status()` is served at GET /status, and
+ * every other request goes to `router` (when the service has an API). A status that has a
+ * `breakers` field (CommandSnapshot[]) shows in `flix status --breakers`.
+ */
 export interface ServiceHandle {
   stop(): Promise<void>;
   status(): unknown;
+  router?: Router;
 }
 
 export type ServiceMain = (ctx: ServiceContext) => Promise<ServiceHandle>;
@@ -24,6 +36,14 @@ export type ServiceMain = (ctx: ServiceContext) => Promise<ServiceHandle>;
 const mains: Record<ServiceId, () => Promise<ServiceMain>> = {
   orchestrator: async () => (await import('../ingest/orchestrator.js')).startOrchestrator,
   transcoder: async () => (await import('../ingest/transcoder.js')).startTranscoder,
+  discovery: async () => (await import('../discovery/service.js')).startDiscovery,
+  users: async () => (await import('../users/service.js')).startUsersService,
+  catalog: async () => (await import('../catalog/service.js')).startCatalogService,
+  playback: async () => (await import('../playback/service.js')).startPlaybackService,
+  steering: async () => (await import('../steering/service.js')).startSteeringService,
+  recommendations: async () => (await import('../recommendations/service.js')).startRecommendationsService,
+  gateway: async () => (await import('../gateway/server.js')).startGateway,
+  elb: async () => (await import('../elb/server.js')).startElb,
 };
 
 export function jsonLogger(component: string) {
@@ -62,13 +82,24 @@ export async function runService(
     if (req.url === '/health')
       return send(handle ? 200 : 503, { status: handle ? 'ok' : 'starting', component: componentName });
     if (req.url === '/status')
-      return send(200, { component: componentName, service, status: handle?.status() ?? null });
-    send(404, { error: 'not found' });
+      return send(200, {
+        component: componentName,
+        service,
+        zone: component.zone,
+        status: handle?.status() ?? null,
+      });
+    if (!handle?.router) return send(handle ? 404 : 503, { error: { status: handle ? 404 : 503, code: handle ? 'not-found' : 'starting', message: handle ? `no route for ${req.url}` : `${componentName} is starting` } });
+    void handle.router.handle(req, res);
   });
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(component.ports.http, '127.0.0.1', () => resolve());
   });
+
+  const endpoints = endpointsFromPlan(clusterName, plan.components);
+  const discovery = new DiscoveryClient({ endpoints, zone: component.zone, log });
+  const services = new ServiceClient({ discovery, zone: component.zone });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -76,6 +107,7 @@ export async function runService(
     stopping = true;
     log('stopping', { signal });
     abort.abort();
+    await discovery.stop();
     await handle?.stop();
     server.close();
     log('stopped');
@@ -84,13 +116,25 @@ export async function runService(
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
+  if (service !== 'discovery' && serviceCatalog[service].discoverable) await discovery.start();
   const main = await mains[service]();
   handle = await main({
     cluster: clusterName,
     component,
-    endpoints: endpointsFromPlan(clusterName, plan.components),
+    endpoints,
     signal: abort.signal,
     log,
+    discovery,
+    services,
   });
+  if (serviceCatalog[service].discoverable) {
+    await discovery.register({
+      id: componentName,
+      service,
+      zone: component.zone,
+      url: component.endpoint,
+      canary: Number(component.settings.canary ?? 0) === 1,
+    });
+  }
   log('started', { port: component.ports.http });
 }

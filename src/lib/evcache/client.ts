@@ -1,0 +1,123 @@
+import memjs from 'memjs';
+import type { ClusterEndpoints } from '../cluster/endpoints.js';
+
+/**
+ * EVCache: one memcached per zone. A write goes to every zone (so a reader in any zone finds it);
+ * a read goes to the caller's zone first and, on a miss or a failure there, to the other zones in
+ * turn. A zone that fails a call is not retried by memjs; each call has a short timeout so a dead
+ * zone costs at most that much.
+ */
+
+export interface EvCacheStats {
+  hits: number;
+  misses: number;
+  /** reads answered by another zone after the local one missed or failed */
+  crossZoneHits: number;
+  writes: number;
+  writeFailures: number;
+  readFailures: number;
+}
+
+export interface EvCacheOptions {
+  /** per-operation timeout, seconds (memjs); default 0.25 */
+  timeoutSeconds?: number;
+  /** prefix of every key; default `flix:` */
+  prefix?: string;
+}
+
+interface ZoneNode {
+  zone: string;
+  client: memjs.Client;
+}
+
+export class EvCache {
+  private readonly nodes: ZoneNode[];
+  readonly stats: EvCacheStats = {
+    hits: 0,
+    misses: 0,
+    crossZoneHits: 0,
+    writes: 0,
+    writeFailures: 0,
+    readFailures: 0,
+  };
+  private readonly prefix: string;
+
+  constructor(endpoints: ClusterEndpoints, zone: string | null, options: EvCacheOptions = {}) {
+    const timeout = options.timeoutSeconds ?? 0.25;
+    const all = endpoints.memcached.map((m) => ({
+      zone: m.zone,
+      client: memjs.Client.create(m.address, { retries: 0, timeout, conntimeout: timeout, keepAlive: true, logger: quiet }),
+    }));
+    this.nodes = [...all.filter((n) => n.zone === zone), ...all.filter((n) => n.zone !== zone)];
+    this.prefix = options.prefix ?? 'flix:';
+  }
+
+  /** The value stored under key, from the nearest zone that has it; null when none does. */
+  async get(key: string): Promise<Buffer | null> {
+    const k = this.prefix + key;
+    for (let i = 0; i < this.nodes.length; i++) {
+      const node = this.nodes[i] as ZoneNode;
+      try {
+        const { value } = await node.client.get(k);
+        if (value) {
+          this.stats.hits++;
+          if (i > 0) this.stats.crossZoneHits++;
+          return value;
+        }
+      } catch {
+        this.stats.readFailures++;
+      }
+    }
+    this.stats.misses++;
+    return null;
+  }
+
+  async getJson<T>(key: string): Promise<T | null> {
+    const v = await this.get(key);
+    if (!v) return null;
+    try {
+      return JSON.parse(v.toString('utf8')) as T;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Writes to every zone at once; resolves with how many zones took it (never throws). */
+  async set(key: string, value: string | Buffer, ttlSeconds: number): Promise<number> {
+    this.stats.writes++;
+    const k = this.prefix + key;
+    const results = await Promise.allSettled(this.nodes.map((n) => n.client.set(k, value, { expires: ttlSeconds })));
+    const ok = results.filter((r) => r.status === 'fulfilled' && r.value).length;
+    this.stats.writeFailures += results.length - ok;
+    return ok;
+  }
+
+  setJson(key: string, value: unknown, ttlSeconds: number): Promise<number> {
+    return this.set(key, JSON.stringify(value), ttlSeconds);
+  }
+
+  /** Deletes from every zone (an invalidation); never throws. */
+  async delete(key: string): Promise<void> {
+    const k = this.prefix + key;
+    await Promise.allSettled(this.nodes.map((n) => n.client.delete(k)));
+  }
+
+  /** Read-through: the cached value, else `load()` stored in every zone (null results are not cached). */
+  async readThrough<T>(key: string, ttlSeconds: number, load: () => Promise<T | null>): Promise<T | null> {
+    const cached = await this.getJson<T>(key);
+    if (cached !== null) return cached;
+    const value = await load();
+    if (value !== null) void this.setJson(key, value, ttlSeconds);
+    return value;
+  }
+
+  zones(): string[] {
+    return this.nodes.map((n) => n.zone);
+  }
+
+  close(): void {
+    for (const n of this.nodes) n.client.close();
+  }
+}
+
+const quiet = { log: () => {} };
