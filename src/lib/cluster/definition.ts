@@ -95,7 +95,12 @@ const schema = z.strictObject({
       }),
       playback: zoneService({
         // how long a signed edge URL handed to a player stays valid
-        urlTtlSeconds: z.number().int().min(10).max(7 * 86_400).default(6 * 3600),
+        urlTtlSeconds: z
+          .number()
+          .int()
+          .min(10)
+          .max(7 * 86_400)
+          .default(6 * 3600),
       }),
       steering: zoneService({}),
       recommendations: zoneService({}),
@@ -103,7 +108,12 @@ const schema = z.strictObject({
         // share of requests (0-100) sent to a service's canary instances when it has any
         canaryPercent: z.number().min(0).max(100).default(0),
         // largest request body accepted; a bigger one is refused with 400
-        maxBodyBytes: z.number().int().min(256).max(10 * 1024 * 1024).default(16 * 1024),
+        maxBodyBytes: z
+          .number()
+          .int()
+          .min(256)
+          .max(10 * 1024 * 1024)
+          .default(16 * 1024),
         rateLimit: z
           .strictObject({
             perUser: rate(50, 100),

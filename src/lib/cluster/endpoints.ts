@@ -64,3 +64,8 @@ export async function runningClusterEndpoints(
   }
   return endpointsFromPlan(name, plan.components);
 }
+
+/** The cluster's public entry point: the ELB in front of the gateways (null when it runs none). */
+export function publicApiUrl(endpoints: ClusterEndpoints): string | null {
+  return endpoints.services.find((s) => s.service === 'elb')?.url ?? null;
+}

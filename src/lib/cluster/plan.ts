@@ -40,18 +40,39 @@ export function instances(def: ClusterDefinition): Instance[] {
     if (info.placement === 'cluster') {
       const n = spec.instances ?? 1;
       for (let i = 1; i <= n; i++)
-        out.push({ name: `${id}-${i}`, engine: 'service', service: id, zone: null, index: i - 1, canary: false });
+        out.push({
+          name: `${id}-${i}`,
+          engine: 'service',
+          service: id,
+          zone: null,
+          index: i - 1,
+          canary: false,
+        });
     } else {
       const perZone = spec.perZone ?? 1;
       let index = 0;
       for (const zone of def.zones) {
         for (let i = 1; i <= perZone; i++) {
-          out.push({ name: `${id}-${zone}-${i}`, engine: 'service', service: id, zone, index: index++, canary: false });
+          out.push({
+            name: `${id}-${zone}-${i}`,
+            engine: 'service',
+            service: id,
+            zone,
+            index: index++,
+            canary: false,
+          });
         }
       }
       const firstZone = def.zones[0] as string;
       for (let i = 1; i <= (spec.canary ?? 0); i++) {
-        out.push({ name: `${id}-canary-${i}`, engine: 'service', service: id, zone: firstZone, index: index++, canary: true });
+        out.push({
+          name: `${id}-canary-${i}`,
+          engine: 'service',
+          service: id,
+          zone: firstZone,
+          index: index++,
+          canary: true,
+        });
       }
     }
   }

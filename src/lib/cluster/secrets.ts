@@ -20,7 +20,10 @@ export function secretsFile(name: string, env: NodeJS.ProcessEnv = process.env):
 }
 
 /** Reads the cluster's secrets, making them first if there are none (safe to race: first writer wins). */
-export async function clusterSecrets(name: string, env: NodeJS.ProcessEnv = process.env): Promise<ClusterSecrets> {
+export async function clusterSecrets(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ClusterSecrets> {
   const file = secretsFile(name, env);
   try {
     return JSON.parse(await readFile(file, 'utf8')) as ClusterSecrets;

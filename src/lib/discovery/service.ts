@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ServiceContext, ServiceHandle } from '../services/runtime.js';
 import { HttpError, Router, reply, validate } from '../services/http.js';
+import type { ServiceContext, ServiceHandle } from '../services/runtime.js';
 import { Registry } from './registry.js';
 
 const registration = z.strictObject({
@@ -63,7 +63,13 @@ export async function startDiscovery(ctx: ServiceContext): Promise<ServiceHandle
     },
     status() {
       const live = registry.list();
-      return { leaseMs, registrations, evictions, instances: live.length, services: countBy(live.map((i) => i.service)) };
+      return {
+        leaseMs,
+        registrations,
+        evictions,
+        instances: live.length,
+        services: countBy(live.map((i) => i.service)),
+      };
     },
   };
 }

@@ -46,7 +46,13 @@ export class EvCache {
     const timeout = options.timeoutSeconds ?? 0.25;
     const all = endpoints.memcached.map((m) => ({
       zone: m.zone,
-      client: memjs.Client.create(m.address, { retries: 0, timeout, conntimeout: timeout, keepAlive: true, logger: quiet }),
+      client: memjs.Client.create(m.address, {
+        retries: 0,
+        timeout,
+        conntimeout: timeout,
+        keepAlive: true,
+        logger: quiet,
+      }),
     }));
     this.nodes = [...all.filter((n) => n.zone === zone), ...all.filter((n) => n.zone !== zone)];
     this.prefix = options.prefix ?? 'flix:';
@@ -86,7 +92,9 @@ export class EvCache {
   async set(key: string, value: string | Buffer, ttlSeconds: number): Promise<number> {
     this.stats.writes++;
     const k = this.prefix + key;
-    const results = await Promise.allSettled(this.nodes.map((n) => n.client.set(k, value, { expires: ttlSeconds })));
+    const results = await Promise.allSettled(
+      this.nodes.map((n) => n.client.set(k, value, { expires: ttlSeconds })),
+    );
     const ok = results.filter((r) => r.status === 'fulfilled' && r.value).length;
     this.stats.writeFailures += results.length - ok;
     return ok;

@@ -46,12 +46,10 @@ export const serviceCatalog: Record<ServiceId, ServiceInfo> = {
     'cluster',
     ['kafka', 'mysql', 'origin'],
   ),
-  transcoder: info(
-    'transcoder',
-    'transcoder worker (encodes chunk x rendition tasks from Kafka)',
-    'zone',
-    ['kafka', 'origin'],
-  ),
+  transcoder: info('transcoder', 'transcoder worker (encodes chunk x rendition tasks from Kafka)', 'zone', [
+    'kafka',
+    'origin',
+  ]),
   discovery: info('discovery', 'service registry with leases and heartbeats (Eureka-style)', 'zone', []),
   users: info(
     'users',

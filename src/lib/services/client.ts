@@ -109,12 +109,19 @@ export class ServiceClient {
   snapshot(): CommandSnapshot[] {
     return [...this.commands.values()].map((c) => {
       const s = c.snapshot();
-      return { ...s, counts: { ...s.counts, fallbacks: s.counts.fallbacks + (this.fallbacksServed.get(c.name) ?? 0) } };
+      return {
+        ...s,
+        counts: { ...s.counts, fallbacks: s.counts.fallbacks + (this.fallbacksServed.get(c.name) ?? 0) },
+      };
     });
   }
 
   private async attempt<T>(service: string, opts: CallOptions, signal: AbortSignal): Promise<CallResult<T>> {
-    const candidates = this.order(service, await this.options.discovery.resolve(service), opts.canary === true);
+    const candidates = this.order(
+      service,
+      await this.options.discovery.resolve(service),
+      opts.canary === true,
+    );
     if (candidates.length === 0) {
       throw new UpstreamError(service, 503, `no instance of ${service} is registered with discovery`);
     }

@@ -40,7 +40,12 @@ export function httpJson<T = unknown>(url: string, call: HttpCall = {}): Promise
       headers['content-type'] = 'application/json';
       headers['content-length'] = payload.length;
     }
-    const req = request(url, { method: call.method ?? 'GET', headers, agent: keepAliveAgent, signal: call.signal });
+    const req = request(url, {
+      method: call.method ?? 'GET',
+      headers,
+      agent: keepAliveAgent,
+      signal: call.signal,
+    });
     let sent = false;
     req.on('socket', (socket) => {
       if (!socket.connecting) sent = true;

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { resolveTrace } from '../gateway/trace.js';
 import type { TraceContext } from '../gateway/filter.js';
+import { resolveTrace } from '../gateway/trace.js';
 
 /**
  * The small HTTP layer every flix service answers with: routes with `:params`, JSON bodies with a
@@ -95,14 +95,18 @@ export class Router {
   }
 
   /** Finds the route for a request; null when no path matches. */
-  match(method: string, path: string): { handler: Handler; params: Record<string, string> } | 'method' | null {
+  match(
+    method: string,
+    path: string,
+  ): { handler: Handler; params: Record<string, string> } | 'method' | null {
     const parts = path.split('/').filter(Boolean);
     let pathMatched = false;
     for (const r of this.routes) {
       const params = matchParts(r.parts, parts);
       if (!params) continue;
       pathMatched = true;
-      if (r.method === method || (method === 'HEAD' && r.method === 'GET')) return { handler: r.handler, params };
+      if (r.method === method || (method === 'HEAD' && r.method === 'GET'))
+        return { handler: r.handler, params };
     }
     return pathMatched ? 'method' : null;
   }
@@ -116,7 +120,11 @@ export class Router {
       const found = this.match(req.method ?? 'GET', url.pathname);
       if (found === null) throw new HttpError(404, 'not-found', `no route for ${url.pathname}`);
       if (found === 'method')
-        throw new HttpError(405 as number, 'method-not-allowed', `${req.method} is not allowed on ${url.pathname}`);
+        throw new HttpError(
+          405 as number,
+          'method-not-allowed',
+          `${req.method} is not allowed on ${url.pathname}`,
+        );
       const body = await readJsonBody(req, this.maxBodyBytes);
       const userHeader = req.headers[USER_HEADER];
       const result = await found.handler({
@@ -134,7 +142,12 @@ export class Router {
       else sendJson(res, 200, result);
     } catch (error) {
       if (error instanceof HttpError) {
-        sendJson(res, error.status, errorBody(error.status, error.code, error.message, error.extra), error.headers);
+        sendJson(
+          res,
+          error.status,
+          errorBody(error.status, error.code, error.message, error.extra),
+          error.headers,
+        );
       } else {
         const message = error instanceof Error ? error.message : String(error);
         sendJson(res, 500, errorBody(500, 'internal', message));
@@ -160,7 +173,12 @@ function matchParts(pattern: string[], parts: string[]): Record<string, string> 
   return params;
 }
 
-export function errorBody(status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+export function errorBody(
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+) {
   return { error: { ...extra, status, code, message } };
 }
 
@@ -188,7 +206,11 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBytes) {
     req.resume();
-    throw new HttpError(400, 'body-too-large', `the request body is ${declared} bytes; at most ${maxBytes} are accepted`);
+    throw new HttpError(
+      400,
+      'body-too-large',
+      `the request body is ${declared} bytes; at most ${maxBytes} are accepted`,
+    );
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -210,7 +232,13 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
 
 /** Parses `value` with a zod-like schema; a failure is a 400 naming the field. */
 export function validate<T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } },
+  schema: {
+    safeParse(
+      v: unknown,
+    ):
+      | { success: true; data: T }
+      | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
+  },
   value: unknown,
   what = 'body',
 ): T {

@@ -88,7 +88,14 @@ export async function runService(
         zone: component.zone,
         status: handle?.status() ?? null,
       });
-    if (!handle?.router) return send(handle ? 404 : 503, { error: { status: handle ? 404 : 503, code: handle ? 'not-found' : 'starting', message: handle ? `no route for ${req.url}` : `${componentName} is starting` } });
+    if (!handle?.router)
+      return send(handle ? 404 : 503, {
+        error: {
+          status: handle ? 404 : 503,
+          code: handle ? 'not-found' : 'starting',
+          message: handle ? `no route for ${req.url}` : `${componentName} is starting`,
+        },
+      });
     void handle.router.handle(req, res);
   });
   server.keepAliveTimeout = 30_000;

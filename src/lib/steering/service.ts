@@ -1,0 +1,6 @@
+import type { ServiceContext, ServiceHandle } from '../services/runtime.js';
+
+/** Placeholder until this service is written: answers /health and /status only. */
+export async function startSteeringService(_ctx: ServiceContext): Promise<ServiceHandle> {
+  return { async stop() {}, status: () => ({ placeholder: true }) };
+}
