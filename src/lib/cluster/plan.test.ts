@@ -23,6 +23,41 @@ describe('cluster plan', () => {
       'orchestrator-1',
       'transcoder-a-1',
       'transcoder-b-1',
+      'discovery-a-1',
+      'discovery-b-1',
+      'users-a-1',
+      'users-b-1',
+      'catalog-a-1',
+      'catalog-b-1',
+      'playback-a-1',
+      'playback-b-1',
+      'steering-a-1',
+      'steering-b-1',
+      'recommendations-a-1',
+      'recommendations-b-1',
+      'gateway-a-1',
+      'gateway-b-1',
+      'elb-1',
+    ]);
+  });
+
+  it('places canary instances in the first zone and starts control-plane services after discovery', () => {
+    const withCanary = parseClusterDefinition('zones: [a, b]\nservices:\n  catalog: { canary: 1 }', 'x.yaml');
+    const plan = planCluster(withCanary, {}, clusterPaths('t', { FLIX_HOME: '/h' }));
+    expect(plan.find((c) => c.name === 'catalog-canary-1')).toMatchObject({
+      zone: 'a',
+      settings: { service: 'catalog', canary: 1 },
+    });
+    expect(plan.find((c) => c.name === 'catalog-b-1')?.dependsOn).toEqual([
+      'mysql',
+      'memcached-a',
+      'memcached-b',
+      'discovery-a-1',
+      'discovery-b-1',
+    ]);
+    expect(plan.find((c) => c.name === 'elb-1')?.dependsOn).toEqual([
+      'gateway-a-1',
+      'gateway-b-1',
     ]);
   });
 
