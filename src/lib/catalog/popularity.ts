@@ -1,10 +1,37 @@
 import type { Db } from './db.js';
 
+/** Plays per title, counted by the playback service (through the catalog service). */
+export async function ensurePopularitySchema(db: Db): Promise<void> {
+  await db.query(`CREATE TABLE IF NOT EXISTS title_stats (
+    title_id VARCHAR(64) PRIMARY KEY,
+    plays BIGINT NOT NULL DEFAULT 0,
+    last_played_at DATETIME(3) NULL
+  )`);
+}
+
+export async function countPlay(db: Db, titleId: string): Promise<void> {
+  await db.query(
+    `INSERT INTO title_stats (title_id, plays, last_played_at) VALUES (?, 1, CURRENT_TIMESTAMP(3))
+     ON DUPLICATE KEY UPDATE plays = plays + 1, last_played_at = CURRENT_TIMESTAMP(3)`,
+    [titleId],
+  );
+}
+
 /** The most popular ready titles, most played first (newest first among equals). */
-export async function topTitles(db: Db, limit: number): Promise<Array<{ id: string; title: string }>> {
+export async function topTitles(
+  db: Db,
+  limit: number,
+): Promise<Array<{ id: string; title: string; plays: number }>> {
+  await ensurePopularitySchema(db);
   const [rows] = await db.query(
-    `SELECT id, title FROM titles WHERE status = 'ready' ORDER BY published_at DESC LIMIT ?`,
+    `SELECT t.id, t.title, COALESCE(s.plays, 0) AS plays FROM titles t
+     LEFT JOIN title_stats s ON s.title_id = t.id
+     WHERE t.status = 'ready' ORDER BY plays DESC, t.published_at DESC LIMIT ?`,
     [limit],
   );
-  return (rows as Array<{ id: string; title: string }>).map((r) => ({ id: r.id, title: r.title }));
+  return (rows as Array<{ id: string; title: string; plays: number }>).map((r) => ({
+    id: r.id,
+    title: r.title,
+    plays: Number(r.plays),
+  }));
 }

@@ -1,6 +1,233 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { CatalogTitle } from '../catalog/service.js';
+import { clusterSecrets } from '../cluster/secrets.js';
+import { signTitlePrefix } from '../edge/signing/secure-link.js';
+import { EvCache } from '../evcache/client.js';
+import { isolation } from '../resilience/index.js';
+import type { CallResult } from '../services/client.js';
+import { HttpError, REGION_HEADER, Router, reply, validate } from '../services/http.js';
 import type { ServiceContext, ServiceHandle } from '../services/runtime.js';
+import { BookmarkStore } from './bookmarks.js';
 
-/** Placeholder until this service is written: answers /health and /status only. */
-export async function startPlaybackService(_ctx: ServiceContext): Promise<ServiceHandle> {
-  return { async stop() {}, status: () => ({ placeholder: true }) };
+const playRequest = z.strictObject({
+  title: z.string().min(1).max(255),
+  protocol: z.enum(['hls', 'dash']).default('hls'),
+  zone: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,7}$/)
+    .optional(),
+});
+const heartbeat = z.strictObject({
+  position: z.number().min(0).max(1e7),
+  rendition: z.string().max(32).optional(),
+  edge: z.string().max(64).optional(),
+  bufferSeconds: z.number().min(0).max(1e5).optional(),
+});
+
+interface PlaySession {
+  userId: string;
+  titleId: string;
+  startedAt: number;
+  zone: string | null;
+}
+
+interface SteeredEdge {
+  name: string;
+  zone: string;
+  url: string;
+  rank: number;
+  reason: string;
+}
+
+const SESSION_TTL_SECONDS = 12 * 3600;
+
+/** Tells 4xx answers of a dependency (its verdict, passed on) from successes. */
+function expectOk<T>(r: CallResult<T>, service: string): T {
+  if (r.status < 300) return r.body;
+  const err = (r.body as { error?: { code?: string; message?: string } })?.error;
+  throw new HttpError(
+    r.status,
+    err?.code ?? `${service}-refused`,
+    err?.message ?? `${service} answered ${r.status}`,
+  );
+}
+
+/**
+ * The playback service: the one call a player makes to start. It checks the subscription
+ * (users), the title and its licence for the caller's region (catalog), reads the bookmark
+ * (Cassandra), asks steering for the edges, and answers with signed URLs on each edge in rank
+ * order. Heartbeats move the bookmark. Every dependency is isolated; those that can degrade do:
+ * users down → the token the gateway verified is enough; steering down → every edge, own zone
+ * first; bookmarks down → start at 0.
+ *
+ *   POST /v1/play {title, protocol?, zone?}            → {playId, title, position, edges, expiresAt}
+ *   POST /v1/play/:playId/heartbeat {position, ...}    → 204 (403 another user's play, 404 unknown)
+ *   GET  /v1/bookmarks                                 → {bookmarks}
+ */
+export async function startPlaybackService(ctx: ServiceContext): Promise<ServiceHandle> {
+  if (!ctx.endpoints.cassandra) throw new Error('playback needs Cassandra (engines.cassandra)');
+  const bookmarks = await BookmarkStore.connect(ctx.endpoints.cassandra);
+  const sessions = new EvCache(ctx.endpoints, ctx.component.zone);
+  const { edgeSigningKey } = await clusterSecrets(ctx.cluster);
+  const urlTtl = Number(ctx.component.settings.urlTtlSeconds ?? 6 * 3600);
+  const bookmarkIsolation = isolation<number>('bookmarks', { timeoutMs: 500, maxConcurrent: 64 });
+  const counts = { plays: 0, heartbeats: 0, refused: 0, degraded: {} as Record<string, number> };
+  const degrade = (what: string) => {
+    counts.degraded[what] = (counts.degraded[what] ?? 0) + 1;
+  };
+  const allEdges = ctx.endpoints.edges;
+
+  const requireUser = (userId: string | null): string => {
+    if (!userId)
+      throw new HttpError(
+        401,
+        'missing-user',
+        'playback is called through the gateway, which names the user',
+      );
+    return userId;
+  };
+
+  const router = new Router()
+    .post('/v1/play', async (req) => {
+      const userId = requireUser(req.userId);
+      const body = validate(playRequest, req.body);
+      const region = (req.headers[REGION_HEADER] as string | undefined) ?? null;
+      const call = { trace: req.trace, userId, region };
+      const degraded: string[] = [];
+
+      const [userOutcome, titleAnswer] = await Promise.all([
+        ctx.services.callWithFallback<{ subscription: { status: string } }, null>(
+          'users',
+          { ...call, path: `/v1/users/${encodeURIComponent(userId)}` },
+          () => null,
+        ),
+        ctx.services.call<CatalogTitle & { licensed: boolean }>('catalog', {
+          ...call,
+          path: `/v1/titles/${encodeURIComponent(body.title)}`,
+        }),
+      ]);
+      if (userOutcome.degraded) {
+        degraded.push('users');
+        degrade('users');
+      } else {
+        const user = expectOk(userOutcome.value, 'users');
+        if (user.subscription.status !== 'active') {
+          counts.refused++;
+          throw new HttpError(
+            403,
+            'subscription-inactive',
+            'the subscription is not active; renew it to play',
+          );
+        }
+      }
+      const title = expectOk(titleAnswer, 'catalog');
+      if (!title.licensed) {
+        counts.refused++;
+        throw new HttpError(451, 'not-licensed', `${title.title} is not licensed in region ${region}`, {
+          region,
+          licensedIn: title.regions,
+        });
+      }
+
+      const zone = body.zone ?? ctx.component.zone ?? allEdges[0]?.zone ?? 'a';
+      const [position, steered] = await Promise.all([
+        bookmarkIsolation
+          .executeWithOutcome(() => bookmarks.get(userId, title.id))
+          .then((o) => {
+            if (o.degraded) {
+              degraded.push('bookmarks');
+              degrade('bookmarks');
+            }
+            return o.degraded ? 0 : o.value;
+          })
+          .catch(() => {
+            degraded.push('bookmarks');
+            degrade('bookmarks');
+            return 0;
+          }),
+        ctx.services
+          .callWithFallback<{ edges: SteeredEdge[] }, null>(
+            'steering',
+            { ...call, method: 'POST', path: '/v1/steer', body: { titleId: title.id, zone } },
+            () => null,
+          )
+          .then((o) => {
+            if (!o.degraded && o.value.status === 200) return o.value.body.edges.filter((e) => e.url);
+            degraded.push('steering');
+            degrade('steering');
+            // static order: own zone first
+            return [...allEdges]
+              .sort((a, b) => Number(b.zone === zone) - Number(a.zone === zone))
+              .map((e, i) => ({
+                name: e.name,
+                zone: e.zone,
+                url: e.url,
+                rank: i + 1,
+                reason: 'static order (steering unavailable)',
+              }));
+          }),
+      ]);
+
+      const expiresAt = Math.floor(Date.now() / 1000) + urlTtl;
+      const rel = (key: string) => key.slice(`titles/${title.id}/`.length);
+      const edges = steered.map((e) => {
+        const prefix = signTitlePrefix(e.url, title.id, { secret: edgeSigningKey, expiresAt });
+        return {
+          name: e.name,
+          zone: e.zone,
+          rank: e.rank,
+          reason: e.reason,
+          hls: new URL(rel(title.manifests.hls), prefix).toString(),
+          dash: new URL(rel(title.manifests.dash), prefix).toString(),
+        };
+      });
+      const playId = `p_${randomBytes(12).toString('base64url')}`;
+      const session: PlaySession = { userId, titleId: title.id, startedAt: Date.now(), zone };
+      await sessions.setJson(`play:${playId}`, session, SESSION_TTL_SECONDS);
+      // popularity is best effort: a slow catalog must not slow the play down
+      void ctx.services
+        .call('catalog', { ...call, method: 'POST', path: `/v1/titles/${title.id}/plays` })
+        .catch(() => {});
+      counts.plays++;
+      return {
+        playId,
+        traceId: req.trace.traceId,
+        protocol: body.protocol,
+        title: { id: title.id, title: title.title, durationSeconds: title.durationSeconds },
+        position: position > 0 && position < title.durationSeconds - 1 ? position : 0,
+        expiresAt,
+        edges,
+        degraded,
+      };
+    })
+    .post('/v1/play/:playId/heartbeat', async (req) => {
+      const userId = requireUser(req.userId);
+      const body = validate(heartbeat, req.body);
+      const session = await sessions.getJson<PlaySession>(`play:${req.params.playId}`);
+      if (!session)
+        throw new HttpError(404, 'unknown-play', `no play ${req.params.playId} (expired or never started)`);
+      if (session.userId !== userId)
+        throw new HttpError(403, 'forbidden', 'this play belongs to another user');
+      counts.heartbeats++;
+      await bookmarkIsolation.execute(() => bookmarks.put(userId, session.titleId, body.position));
+      return reply(204);
+    })
+    .get('/v1/bookmarks', async (req) => {
+      const userId = requireUser(req.userId);
+      return { bookmarks: await bookmarks.list(userId) };
+    });
+
+  return {
+    router,
+    async stop() {
+      sessions.close();
+      await bookmarks.close();
+    },
+    status: () => ({
+      ...counts,
+      evcache: sessions.stats,
+      breakers: [...ctx.services.snapshot(), bookmarkIsolation.snapshot()],
+    }),
+  };
 }

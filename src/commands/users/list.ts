@@ -1,0 +1,25 @@
+import { FlixCommand, nameFlag } from '../../lib/command.js';
+import { resolveClusterName } from '../../lib/paths.js';
+import { renderTable } from '../../lib/ui/table.js';
+import { usersCall } from '../../lib/users/admin.js';
+import type { User } from '../../lib/users/db.js';
+
+export default class UsersList extends FlixCommand {
+  static override summary = 'List the users of a cluster with their plan, region and subscription';
+  static override examples = ['<%= config.bin %> users list', '<%= config.bin %> users list --json'];
+  static override flags = { name: nameFlag };
+
+  async run() {
+    const { flags } = await this.parse(UsersList);
+    const { users } = await usersCall<{ users: User[] }>(resolveClusterName(flags.name), 'GET', '/v1/users');
+    if (!this.jsonEnabled()) {
+      this.log(
+        renderTable(
+          ['user', 'id', 'plan', 'region', 'subscription', 'created'],
+          users.map((u) => [u.name, u.id, u.plan.id, u.region, u.subscription.status, u.createdAt]),
+        ),
+      );
+    }
+    return { users };
+  }
+}
