@@ -88,19 +88,30 @@ export class EvCache {
     }
   }
 
-  /** Writes to every zone at once; resolves with how many zones took it (never throws). */
-  async set(key: string, value: string | Buffer, ttlSeconds: number): Promise<number> {
+  /**
+   * Writes to every zone at once. Resolves when the caller's own zone has answered (true when it
+   * took the write); the other zones' writes finish in the background, their failures counted —
+   * a dead zone never slows a writer down. Never throws.
+   */
+  async set(key: string, value: string | Buffer, ttlSeconds: number): Promise<boolean> {
     this.stats.writes++;
     const k = this.prefix + key;
-    const results = await Promise.allSettled(
-      this.nodes.map((n) => n.client.set(k, value, { expires: ttlSeconds })),
+    const writes = this.nodes.map((n) =>
+      n.client.set(k, value, { expires: ttlSeconds }).then(
+        (ok) => {
+          if (!ok) this.stats.writeFailures++;
+          return ok;
+        },
+        () => {
+          this.stats.writeFailures++;
+          return false;
+        },
+      ),
     );
-    const ok = results.filter((r) => r.status === 'fulfilled' && r.value).length;
-    this.stats.writeFailures += results.length - ok;
-    return ok;
+    return (await writes[0]) ?? false;
   }
 
-  setJson(key: string, value: unknown, ttlSeconds: number): Promise<number> {
+  setJson(key: string, value: unknown, ttlSeconds: number): Promise<boolean> {
     return this.set(key, JSON.stringify(value), ttlSeconds);
   }
 

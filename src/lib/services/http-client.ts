@@ -8,6 +8,8 @@ export interface HttpCall {
   headers?: Record<string, string>;
   body?: unknown;
   signal?: AbortSignal;
+  /** false: a connection of its own, closed afterwards (default: the shared keep-alive agent) */
+  agent?: false;
 }
 
 export interface HttpAnswer<T = unknown> {
@@ -43,7 +45,7 @@ export function httpJson<T = unknown>(url: string, call: HttpCall = {}): Promise
     const req = request(url, {
       method: call.method ?? 'GET',
       headers,
-      agent: keepAliveAgent,
+      agent: call.agent === false ? false : keepAliveAgent,
       signal: call.signal,
     });
     let sent = false;

@@ -1,5 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { httpJson } from '../services/http-client.js';
 import type { EdgeCandidate } from './rank.js';
 
 /**
@@ -132,11 +133,15 @@ export class EdgeMonitor {
   private async probe(e: MonitoredEdge): Promise<void> {
     const s = this.state.get(e.name) as EdgeState;
     try {
-      const res = await fetch(`${e.url}/_status`, { signal: AbortSignal.timeout(500) });
-      const text = await res.text();
+      // a fresh connection, closed after the answer: kept-alive probes would count as load
+      const res = await httpJson<string>(`${e.url}/_status`, {
+        headers: { connection: 'close' },
+        agent: false,
+        signal: AbortSignal.timeout(500),
+      });
       if (res.status !== 200) throw new Error(`/_status answered ${res.status}`);
       // the probe's own connection is one of the active ones
-      s.activeConnections = Math.max(0, (parseStubStatus(text) ?? 1) - 1);
+      s.activeConnections = Math.max(0, (parseStubStatus(String(res.body)) ?? 1) - 1);
       s.healthy = true;
       s.failures = 0;
       s.lastError = null;
