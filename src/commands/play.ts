@@ -1,0 +1,113 @@
+import { Args, Flags } from '@oclif/core';
+import { publicApiUrl, runningClusterEndpoints } from '../lib/cluster/endpoints.js';
+import { FlixCommand, nameFlag } from '../lib/command.js';
+import { FlixError } from '../lib/errors.js';
+import { resolveClusterName } from '../lib/paths.js';
+import { parseBandwidthProfile } from '../lib/playback/abr/bandwidth.js';
+import { readUserToken } from '../lib/playback/client/api.js';
+import { playSession } from '../lib/playback/client/session.js';
+import { parseMediaDuration } from '../lib/playback/client/throttle.js';
+import { progressLine, summaryLines } from '../lib/playback/client/view.js';
+
+export default class Play extends FlixCommand {
+  static override summary = 'Play a title like a real adaptive-bitrate player (HLS, or DASH with --dash)';
+  static override description =
+    'Asks the API (through the ELB) to play the title, then downloads real segments from the edges the answer ranks: the master playlist or MPD, the video segments at the rendition the ABR logic chooses (throughput EWMA + buffer, as `src/lib/playback/abr` simulates) and the audio track. The --bandwidth profile throttles every download: it takes the longer of its real time and bytes x 8 / rate. A connect error, a 2 s timeout or a 5xx from an edge retries the object on the next edge and playback stays there. A heartbeat goes to the API every 10 s of media played and at the end. Starts at the bookmark unless --from-start. Progress goes to stderr, the report to stdout (or --json).\n\nExit codes: 0 played, 2 bad flags or no/invalid token (401), 7 cluster not running, 8 every edge failed for a segment or the API failed (5xx, 429), 12 the API refused the request as invalid, 13 not licensed in your region (451), 15 no such title.';
+
+  static override examples = [
+    '<%= config.bin %> play "Big Trip" --user alice',
+    '<%= config.bin %> play "Big Trip" --user alice --bandwidth 3mbps,800kbps@10s,6mbps@20s --duration 30s --speed 10',
+    '<%= config.bin %> play "Big Trip" --user alice --dash --from-start --json',
+    '<%= config.bin %> play big-trip-3fa9c2 --token "$TOKEN" --name demo',
+  ];
+
+  static override args = { title: Args.string({ description: 'title name or id', required: true }) };
+
+  static override flags = {
+    name: nameFlag,
+    user: Flags.string({
+      char: 'u',
+      description: 'play as this user (its token file from `flix users create`)',
+    }),
+    token: Flags.string({ description: 'API token (default: the --user token file)', env: 'FLIX_TOKEN' }),
+    bandwidth: Flags.string({
+      char: 'b',
+      description: 'link rate over media time: rates in bps/kbps/mbps, each but the first @<seconds>s',
+      default: '100mbps',
+      helpValue: '3mbps,800kbps@10s',
+    }),
+    duration: Flags.string({
+      char: 'd',
+      description: 'media time to play, like 30s or 2m [default: to the end of the title]',
+      helpValue: '30s',
+    }),
+    speed: Flags.string({ description: 'run time this many times faster than the wall clock', default: '1' }),
+    dash: Flags.boolean({ description: 'play the DASH manifest instead of HLS' }),
+    'from-start': Flags.boolean({ description: 'start at 0, not at the bookmark' }),
+    'edge-timeout': Flags.integer({
+      description: 'wall ms without an answer or body bytes before an edge counts as failed',
+      default: 2000,
+      min: 50,
+    }),
+  };
+
+  async run() {
+    const { args, flags } = await this.parse(Play);
+    const profile = parseBandwidthProfile(flags.bandwidth);
+    const playSeconds = flags.duration === undefined ? undefined : parseMediaDuration(flags.duration);
+    const speed = Number(flags.speed);
+    if (!(speed > 0 && speed <= 1000)) {
+      throw new FlixError(`--speed ${flags.speed} is not a number from above 0 to 1000`, {
+        code: 'usage',
+        nextStep: 'use --speed 10 to play ten times faster than real time',
+      });
+    }
+    if (!flags.token && !flags.user) {
+      throw new FlixError('say who plays: --user <user> (or --token)', {
+        code: 'usage',
+        nextStep:
+          '`flix users create alice` makes a user and keeps its token; then `flix play "Big Trip" --user alice`',
+      });
+    }
+    const cluster = resolveClusterName(flags.name);
+    const token = flags.token ?? (await readUserToken(cluster, flags.user as string));
+    const api = publicApiUrl(await runningClusterEndpoints(cluster));
+    if (!api) {
+      throw new FlixError(`cluster '${cluster}' runs no ELB, so there is no public API to play through`, {
+        code: 'invalidConfig',
+        nextStep: 'add services.elb to the cluster file and `flix up` again',
+      });
+    }
+    const abort = new AbortController();
+    const onSigint = () => abort.abort(new Error('interrupted'));
+    process.once('SIGINT', onSigint);
+    try {
+      const result = await playSession(
+        {
+          api,
+          token,
+          title: args.title,
+          protocol: flags.dash ? 'dash' : 'hls',
+          profile,
+          speed,
+          playSeconds,
+          fromStart: flags['from-start'],
+          edgeTimeoutMs: flags['edge-timeout'],
+          user: flags.user,
+          cluster,
+        },
+        {
+          signal: abort.signal,
+          onEvent: (e) => {
+            const line = progressLine(e);
+            if (line) process.stderr.write(`${line}\n`);
+          },
+        },
+      );
+      if (!this.jsonEnabled()) this.log(summaryLines(result).join('\n'));
+      return result;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  }
+}
