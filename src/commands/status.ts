@@ -1,18 +1,34 @@
+import { Flags } from '@oclif/core';
 import { FlixCommand, nameFlag } from '../lib/command.js';
 import { FlixError } from '../lib/errors.js';
 import { resolveClusterName } from '../lib/paths.js';
 import { clusterLiveness } from '../lib/runtime/native/liveness.js';
-import { componentJson, renderClusterTable } from '../lib/ui/cluster-view.js';
+import { httpJson } from '../lib/services/http-client.js';
+import {
+  collectBreakers,
+  componentJson,
+  renderBreakersTable,
+  renderClusterTable,
+} from '../lib/ui/cluster-view.js';
 
 export default class Status extends FlixCommand {
   static override summary =
     'Show each component of a cluster: role, zone, state, pid, endpoint, uptime, restarts';
   static override description =
-    `Reads the state the cluster's supervisor keeps. Exit codes: 0 running (all healthy), 8 running but a component is not healthy, 7 not running.`;
+    `Reads the state the cluster's supervisor keeps. --breakers also asks every running service for its /status and shows the circuit breaker and bulkhead of each dependency it calls (state, rolling window, counts). Exit codes: 0 running (all healthy), 8 running but a component is not healthy, 7 not running.`;
 
-  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --name ci --json'];
+  static override examples = [
+    '<%= config.bin %> status',
+    '<%= config.bin %> status --name ci --json',
+    '<%= config.bin %> status --breakers',
+  ];
 
-  static override flags = { name: nameFlag };
+  static override flags = {
+    name: nameFlag,
+    breakers: Flags.boolean({
+      description: "show each service's circuit breakers (state, window, counts, in flight)",
+    }),
+  };
 
   async run() {
     const { flags } = await this.parse(Status);
@@ -32,6 +48,17 @@ export default class Status extends FlixCommand {
       this.log(renderClusterTable(state));
     }
     if (state.phase === 'running' && unhealthy.length > 0) process.exitCode = 8;
+    const breakers = flags.breakers
+      ? await collectBreakers(state.components, async (url) => {
+          const r = await httpJson(url, { signal: AbortSignal.timeout(2000) });
+          if (r.status !== 200) throw new Error(`answered ${r.status}`);
+          return r.body;
+        })
+      : undefined;
+    if (breakers && !this.jsonEnabled()) {
+      this.log('');
+      this.log(renderBreakersTable(breakers));
+    }
     return {
       name,
       phase: state.phase,
@@ -40,6 +67,7 @@ export default class Status extends FlixCommand {
       supervisorPid: state.supervisor.pid,
       healthy: unhealthy.length === 0,
       components: state.components.map((c) => componentJson(c)),
+      ...(breakers ? { breakers } : {}),
     };
   }
 }

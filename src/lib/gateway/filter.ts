@@ -15,6 +15,9 @@ export type FilterType = (typeof FILTER_TYPES)[number];
 export interface GatewayUser {
   id: string;
   roles?: readonly string[];
+  /** the user's region (passed upstream as `x-flix-user-region`) */
+  region?: string;
+  plan?: string;
 }
 
 /** Where the request goes, chosen by an inbound (or endpoint) filter. */
@@ -23,6 +26,17 @@ export interface Route {
   service: string;
   /** The path to call on it. */
   path: string;
+  /** The route's name in the metrics (`titles`, `play`, ...). */
+  name?: string;
+  /** Send to a canary instance of the service (set by the sharding filter). */
+  canary?: boolean;
+}
+
+/** The upstream instance that answered, for the diagnostic headers and the metrics. */
+export interface UpstreamAnswer {
+  instance: string;
+  zone: string | null;
+  ms: number;
 }
 
 /** B3 trace ids of the current span (see trace.ts). */
@@ -44,6 +58,8 @@ export interface RequestContext {
   /** Lower-case header names; repeated headers joined with `, `. */
   readonly headers: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, string | readonly string[]>>;
+  /** The raw query string with its `?` ('' when none), passed upstream as it came. */
+  readonly search: string;
   readonly clientIp: string;
   readonly bodySize: number;
   user?: GatewayUser;
@@ -53,6 +69,16 @@ export interface RequestContext {
   response?: GatewayResponse;
   /** Headers added to whatever response goes back (lower-case names). */
   responseHeaders: Record<string, string>;
+  /** The raw request body as the server adapter read it (undefined when there was none). */
+  body?: Buffer;
+  /** The parsed JSON body (set by request validation). */
+  json?: unknown;
+  /** Who answered upstream, when a call was made. */
+  upstream?: UpstreamAnswer;
+  /** The response body after an outbound filter encoded it (compression); sent instead of `response.body`. */
+  encodedBody?: Buffer;
+  /** When the gateway received the request, performance.now() ms. */
+  readonly startedAt: number;
 }
 
 export interface Filter {
@@ -73,8 +99,12 @@ export interface RequestInit {
   path: string;
   headers?: Record<string, string | readonly string[] | undefined>;
   query?: Record<string, string | readonly string[]>;
+  search?: string;
   clientIp: string;
   bodySize?: number;
+  body?: Buffer;
+  /** performance.now() when the request arrived (default: now) */
+  startedAt?: number;
 }
 
 /** Builds a fresh context, lower-casing header names and joining repeated headers. */
@@ -91,8 +121,11 @@ export function createContext(init: RequestInit): RequestContext {
     path: init.path,
     headers,
     query: { ...init.query },
+    search: init.search ?? '',
     clientIp: init.clientIp,
-    bodySize: init.bodySize ?? 0,
+    bodySize: init.bodySize ?? init.body?.length ?? 0,
     responseHeaders: {},
+    body: init.body,
+    startedAt: init.startedAt ?? performance.now(),
   };
 }

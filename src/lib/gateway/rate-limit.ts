@@ -134,7 +134,7 @@ export function rateLimitFilter(options: {
     apply(ctx) {
       const result = options.limiter.take(key(ctx));
       if (!result.allowed) {
-        ctx.response = jsonError(429, 'rate_limited', 'Too many requests; slow down.', {
+        ctx.response = jsonError(429, 'rate-limited', 'Too many requests; slow down.', {
           retryAfterSeconds: result.retryAfterSeconds,
         });
       }

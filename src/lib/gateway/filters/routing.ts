@@ -1,0 +1,79 @@
+import { jsonError } from '../errors.js';
+import type { Filter, GatewayUser, Route } from '../filter.js';
+
+/** The public API's routes: path prefix → service (docs/control-plane.md). */
+export const ROUTE_TABLE = [
+  { name: 'health', match: 'exact', prefix: '/api/health', service: null },
+  { name: 'me', match: 'exact', prefix: '/api/me', service: 'users' },
+  { name: 'users', match: 'subtree', prefix: '/api/users', service: 'users' },
+  { name: 'titles', match: 'subtree', prefix: '/api/titles', service: 'catalog' },
+  { name: 'recommendations', match: 'exact', prefix: '/api/recommendations', service: 'recommendations' },
+  { name: 'play', match: 'subtree', prefix: '/api/play', service: 'playback' },
+  { name: 'bookmarks', match: 'exact', prefix: '/api/bookmarks', service: 'playback' },
+] as const;
+
+export type RouteName = (typeof ROUTE_TABLE)[number]['name'];
+
+export type Resolution =
+  | { kind: 'static'; name: 'health' }
+  | { kind: 'route'; route: Route & { name: RouteName } }
+  | { kind: 'refuse'; status: 401 | 403 | 404; code: string; message: string };
+
+function matches(path: string, entry: (typeof ROUTE_TABLE)[number]): boolean {
+  if (path === entry.prefix) return true;
+  return entry.match === 'subtree' && path.startsWith(`${entry.prefix}/`);
+}
+
+/**
+ * Where a request goes: the service of the first matching prefix, at the same path with `/api`
+ * replaced by `/v1` (and the query kept); `/api/me` is `/v1/users/<caller>`. Another user's
+ * `/api/users/:id` is refused with 403 here, before any call.
+ */
+export function resolveRoute(path: string, search: string, user: GatewayUser | undefined): Resolution {
+  const entry = ROUTE_TABLE.find((e) => matches(path, e));
+  if (!entry) return { kind: 'refuse', status: 404, code: 'no-route', message: `no route for ${path}` };
+  if (entry.service === null) return { kind: 'static', name: 'health' };
+  if (entry.name === 'me' || entry.name === 'users') {
+    if (!user) return { kind: 'refuse', status: 401, code: 'missing-token', message: 'who is asking?' };
+    if (entry.name === 'me') {
+      return {
+        kind: 'route',
+        route: { name: 'me', service: 'users', path: `/v1/users/${encodeURIComponent(user.id)}${search}` },
+      };
+    }
+    const raw = path.slice('/api/users/'.length).split('/')[0] ?? '';
+    let id = raw;
+    try {
+      id = decodeURIComponent(raw);
+    } catch {
+      // request validation refuses it; compare as it is
+    }
+    if (raw === '' || id !== user.id) {
+      return {
+        kind: 'refuse',
+        status: 403,
+        code: 'forbidden',
+        message: 'you may only read your own user',
+      };
+    }
+  }
+  return {
+    kind: 'route',
+    route: { name: entry.name, service: entry.service, path: `/v1${path.slice('/api'.length)}${search}` },
+  };
+}
+
+/** Inbound: chooses the route (or refuses: 404 `no-route`, 403 `forbidden`). */
+export function routingFilter(): Filter {
+  return {
+    name: 'routing',
+    type: 'inbound',
+    order: 50,
+    shouldFilter: () => true,
+    apply(ctx) {
+      const r = resolveRoute(ctx.path, ctx.search, ctx.user);
+      if (r.kind === 'route') ctx.route = r.route;
+      else if (r.kind === 'refuse') ctx.response = jsonError(r.status, r.code, r.message);
+    },
+  };
+}
