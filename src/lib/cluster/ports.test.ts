@@ -92,5 +92,11 @@ describe('port assignment', () => {
   it('gives different cluster names different starting points', () => {
     expect(autoRangeFor('default').rangeStart).not.toBe(autoRangeFor('ci').rangeStart);
     expect(autoRangeFor('default')).toEqual(autoRangeFor('default'));
+    for (const name of ['default', 'ci', 'a', 'bench-play', 'x'.repeat(40)]) {
+      const r = autoRangeFor(name);
+      // room for a large cluster's ports, all below the ephemeral range
+      expect(r.rangeEnd - r.rangeStart).toBeGreaterThanOrEqual(200);
+      expect(r.rangeEnd).toBeLessThan(32768);
+    }
   });
 });

@@ -119,13 +119,18 @@ export const loopbackPorts: PortEnvironment = {
   },
 };
 
+/** Linux hands out outgoing connections' local ports from 32768 up (ip_local_port_range). */
+export const EPHEMERAL_PORTS_START = 32768;
+
 /**
  * Each cluster name gets its own stretch of the auto range so two clusters started at once do
- * not race for the same ports: 20000 + 200 * (hash(name) mod 100).
+ * not race for the same ports: 10000 + 220 * (hash(name) mod 100). Every auto port stays below
+ * the ephemeral range, where a client connection could take a port between the check that it is
+ * free and the engine binding it.
  */
 export function autoRangeFor(name: string): { rangeStart: number; rangeEnd: number } {
   let h = 0;
   for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  const start = 20000 + 200 * (h % 100);
-  return { rangeStart: start, rangeEnd: 39999 };
+  const start = 10000 + 220 * (h % 100);
+  return { rangeStart: start, rangeEnd: EPHEMERAL_PORTS_START - 1 };
 }
