@@ -79,6 +79,8 @@ describe('the ELB and the gateways', () => {
     dir = await mkdtemp(join(tmpdir(), 'flix-gw-it-'));
     const doc = parseDocument(await readFile(join(repoRoot, 'cluster', 'ci.yaml'), 'utf8'));
     doc.setIn(['services', 'gateway'], { rateLimit: { perUser: { rps: 5, burst: 10 } } });
+    // no playback: its routes then show the gateway's 503 no-instance (and the cluster starts lighter)
+    doc.setIn(['services', 'playback'], { perZone: 0 });
     const file = join(dir, 'gw-it.yaml');
     await writeFile(file, doc.toString());
     await flix(['down', '--name', name, '--purge']);
@@ -248,6 +250,14 @@ describe('the ELB and the gateways', () => {
     const r = await call('GET', '/api/me', { token: t.json.token });
     expect(r.status).toBe(401);
     expect(r.json.error.code).toBe('expired-token');
+  });
+
+  it('answers 503 no-instance when a route has no instance to go to', async () => {
+    const me = await newUser('lonely');
+    const r = await call('GET', '/api/bookmarks', { token: me.token });
+    expect(r.status, r.text).toBe(503);
+    expect(r.json.error).toMatchObject({ code: 'no-instance', service: 'playback' });
+    expect(r.headers['retry-after']).toBe('1');
   });
 
   it('rate-limits a user with 429 rate-limited and Retry-After', async () => {
