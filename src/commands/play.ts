@@ -29,7 +29,7 @@ export default class Play extends FlixCommand {
       char: 'u',
       description: 'play as this user (its token file from `flix users create`)',
     }),
-    token: Flags.string({ description: 'API token (default: the --user token file)', env: 'FLIX_TOKEN' }),
+    token: Flags.string({ description: 'API token (default: the --user token file)' }),
     bandwidth: Flags.string({
       char: 'b',
       description: 'link rate over media time: rates in bps/kbps/mbps, each but the first @<seconds>s',

@@ -26,15 +26,16 @@ afterEach(async () => {
   }
 });
 
-/** An edge serving the title; `fail(name, n)` may answer a status instead (n = request count). */
+/** An edge serving the title; `fail(name, n)` may answer a status instead, or never (n = request count). */
 async function edge(
-  fail?: (file: string, n: number) => number | undefined,
+  fail?: (file: string, n: number) => number | 'hang' | undefined,
 ): Promise<{ url: string; files: string[] }> {
   const files: string[] = [];
   const server = createServer((req, res) => {
     const file = (req.url ?? '').slice(prefix.length);
     files.push(file);
     const status = fail?.(file, files.length);
+    if (status === 'hang') return;
     if (status) {
       res.writeHead(status);
       res.end();
@@ -233,5 +234,18 @@ describe('playTitle over DASH', () => {
     // audio from the segment holding 12 s (the 4th) to the short last one
     expect(r.audioSegments).toBe(8);
     expect(beats.at(-1)?.position).toBe(40);
+  });
+});
+
+describe('playTitle interrupted', () => {
+  it('during a download: the report of what was played, not an error', async () => {
+    const abort = new AbortController();
+    const a = await edge((file) => {
+      if (file !== 'seg-3-00003.m4s') return undefined;
+      setTimeout(() => abort.abort(new Error('interrupted')), 20);
+      return 'hang';
+    });
+    const { result: r } = await play([a.url], { signal: abort.signal });
+    expect(r).toMatchObject({ completed: false, endReason: 'aborted', videoSegments: 2 });
   });
 });

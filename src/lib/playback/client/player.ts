@@ -240,7 +240,9 @@ export async function playTitle(options: PlayOptions, deps: PlayerDeps): Promise
         const piece = Math.max(1e-3, Math.min(action.seconds, toBeat));
         const t = now();
         await sleep((piece / speed) * 1000, signal);
-        setState(elapse(state, Math.max(piece, ((now() - t) / 1000) * speed)));
+        const slept = ((now() - t) / 1000) * speed;
+        // a sleep cut short by Ctrl-C counts only the time that passed
+        setState(elapse(state, signal?.aborted ? slept : Math.max(piece, slept)));
         maybeBeat();
         continue;
       }
@@ -279,7 +281,16 @@ export async function playTitle(options: PlayOptions, deps: PlayerDeps): Promise
         }
         return { bytes, count };
       };
-      const [v, au] = await Promise.all([fetchVideo(), fetchAudio()]);
+      let v: Awaited<ReturnType<typeof fetchVideo>>;
+      let au: Awaited<ReturnType<typeof fetchAudio>>;
+      try {
+        [v, au] = await Promise.all([fetchVideo(), fetchAudio()]);
+      } catch (e) {
+        // interrupted (Ctrl-C): report what was played so far
+        if (!signal?.aborted) throw e;
+        endReason = 'aborted';
+        break;
+      }
       const video = v.video;
       const bytesV = v.bytes;
       const bytesA = au.bytes;
