@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterSecrets } from '../src/lib/cluster/secrets.js';
+import { signedTitleUrl, signTitlePrefix } from '../src/lib/edge/signing/secure-link.js';
 import { originBucket } from '../src/lib/engines/credentials.js';
 import { originClient } from '../src/lib/engines/origin.js';
 import { resolveRef } from '../src/lib/ingest/manifests.js';
@@ -39,6 +41,11 @@ async function originKeys(prefix: string): Promise<string[]> {
   } finally {
     s3.destroy();
   }
+}
+
+/** A signed URL of a published object on an edge, valid for an hour (docs/control-plane.md). */
+async function signed(edge: string, key: string, expiresAt = Math.floor(Date.now() / 1000) + 3600) {
+  return signedTitleUrl(edge, key, { secret: (await clusterSecrets(name)).edgeSigningKey, expiresAt });
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'flix-ingest-test-'));
@@ -114,9 +121,11 @@ describe('ingest on the CI cluster', () => {
       expect(typeof t.stageTimes[stage], stage).toBe('number');
     }
 
-    // HLS through the edge, read by ffprobe as a player would
+    // HLS through the edge with the signed URL `titles show` prints, read by ffprobe as a player would:
+    // the playlists' relative URLs stay under the signed title prefix
     const edge = endpoint('edge-a');
-    const master = `${edge}/${originBucket}/${t.manifests.hls}`;
+    const master = t.manifests.hlsUrl as string;
+    expect(master).toBe(await signed(edge, t.manifests.hls, Number(master.split('/')[4])));
     const probe = JSON.parse(
       execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', master], {
         encoding: 'utf8',
@@ -128,18 +137,18 @@ describe('ingest on the CI cluster', () => {
 
     // DASH: every segment the MPD names is served by the edge
     const mpdKey = t.manifests.dash as string;
-    const mpd = await (await fetch(`${edge}/${originBucket}/${mpdKey}`)).text();
+    const mpd = await (await fetch(t.manifests.dashUrl)).text();
     const refs = filesInMpd(mpd).map((r) => resolveRef(mpdKey, r));
     expect(refs.length).toBeGreaterThan(2);
     for (const key of refs) {
-      const res = await fetch(`${edge}/${originBucket}/${key}`);
+      const res = await fetch(await signed(edge, key));
       expect(res.status, key).toBe(200);
       expect((await res.arrayBuffer()).byteLength, key).toBeGreaterThan(0);
     }
     // HLS and DASH share one set of segments
     const masterText = await (await fetch(master)).text();
     const playlist = resolveRef(t.manifests.hls, filesInHlsPlaylist(masterText)[0] as string);
-    const playlistText = await (await fetch(`${edge}/${originBucket}/${playlist}`)).text();
+    const playlistText = await (await fetch(await signed(edge, playlist))).text();
     const hlsSegments = filesInHlsPlaylist(playlistText).map((r) => resolveRef(playlist, r));
     expect(hlsSegments.every((s) => refs.includes(s))).toBe(true);
 
@@ -178,6 +187,100 @@ describe('ingest on the CI cluster', () => {
       expect(t.status, file).toBe('ready');
       check(t);
     }
+  });
+
+  it('edges serve a title only through signed URLs: MISS then HIT, 403 for a bad, moved, expired or missing signature', async () => {
+    const t = await show(readyId);
+    // another published title (the previous test made several)
+    const other = (await flix(['titles', 'list', '--name', name, '--json'])).json.titles.find(
+      (x: { id: string; status: string }) => x.id !== readyId && x.status === 'ready',
+    )?.id as string;
+    expect(other, 'a second ready title').toBeTruthy();
+    const otherKey = ((await show(other)).manifests.dash as string).slice(`titles/${other}/`.length);
+    const { edgeSigningKey: secret } = await clusterSecrets(name);
+    const expiresAt = Math.floor(Date.now() / 1000) + 600;
+    // edge-b has served nothing of this title yet
+    const edge = endpoint('edge-b');
+    const url = await signed(edge, t.manifests.dash, expiresAt);
+    const first = await fetch(url);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-cache-status')).toBe('MISS');
+    expect(first.headers.get('x-edge-zone')).toBe('b');
+    const body = await first.text();
+    expect(body).toContain('<MPD');
+    // another viewer's link (another expiry, so another token) shares the cached copy
+    const second = await fetch(await signed(edge, t.manifests.dash, expiresAt + 1));
+    expect(second.headers.get('x-cache-status')).toBe('HIT');
+    expect(await second.text()).toBe(body);
+
+    const forbidden = async (u: string, message: RegExp) => {
+      const res = await fetch(u);
+      expect(res.status, u).toBe(403);
+      expect(res.headers.get('content-type'), u).toContain('application/json');
+      const answer = await res.json();
+      expect(answer.error, u).toMatchObject({ status: 403, code: 'forbidden' });
+      expect(answer.error.message, u).toMatch(message);
+    };
+    const token = url.split('/')[5] as string;
+    const flipped = `${token.slice(0, 3)}${token[3] === 'A' ? 'B' : 'A'}${token.slice(4)}`;
+    await forbidden(url.replace(`/${token}/`, `/${flipped}/`), /signature/);
+    // this title's token on another title's path, and on another title's file; that file's own link works
+    expect((await fetch(signTitlePrefix(edge, other, { secret, expiresAt }) + otherKey)).status).toBe(200);
+    const mine = signTitlePrefix(edge, readyId, { secret, expiresAt });
+    await forbidden(mine.replace(`/titles/${readyId}/`, `/titles/${other}/`) + otherKey, /signature/);
+    await forbidden(`${mine}../${other}/${otherKey}`, /signature/);
+    // a longer life than signed for
+    await forbidden(url.replace(`/v/${expiresAt}/`, `/v/${expiresAt + 3600}/`), /signature/);
+    // expired: a correct token whose time has passed
+    await forbidden(await signed(edge, t.manifests.dash, Math.floor(Date.now() / 1000) - 60), /expired/);
+    // the bucket path the edges used to serve, and any other path
+    await forbidden(`${edge}/${originBucket}/${t.manifests.dash}`, /only signed/);
+    await forbidden(`${edge}/${t.manifests.dash}`, /only signed/);
+    // writes are refused even with a valid link
+    const put = await fetch(url, { method: 'PUT', body: 'x' });
+    expect(put.status).toBe(403);
+
+    // stub_status for steering
+    const status = await fetch(`${edge}/_status`);
+    expect(status.status).toBe(200);
+    expect(await status.text()).toMatch(/^Active connections: \d+/);
+  });
+
+  it('prewarms a title on every edge: bytes from the origin, then a hit ratio of 1; a second run moves nothing', async () => {
+    const r = await flix(['prewarm', '--title', readyId, '--name', name, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/on edge-a: verifying \d+\/\d+ objects/);
+    const t = r.json.titles[0];
+    expect(t.id).toBe(readyId);
+    expect(t.edges.map((e: { edge: string }) => e.edge)).toEqual(['edge-a', 'edge-b']);
+    expect(r.json.fromOriginBytes).toBeGreaterThan(0);
+    for (const e of t.edges) {
+      expect(e.objects, e.edge).toBe(t.objects);
+      expect(e.failures, e.edge).toEqual([]);
+      expect(e.fromOrigin.objects + e.alreadyCached.objects, e.edge).toBe(t.objects);
+      expect(e.fromOrigin.bytes + e.alreadyCached.bytes, e.edge).toBe(t.bytes);
+      expect(e.verify, e.edge).toEqual({ objects: t.objects, hits: t.objects, hitRatio: 1 });
+    }
+    // edge-b had served only the MPD
+    const b = t.edges.find((e: { edge: string }) => e.edge === 'edge-b');
+    expect(b.alreadyCached.objects).toBe(1);
+    expect(b.fromOrigin.objects).toBe(t.objects - 1);
+
+    const again = await flix(['prewarm', '--title', 'Big Trip', '--zone', 'b', '--name', name, '--json']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.json.fromOriginBytes).toBe(0);
+    expect(again.json.titles[0].edges).toHaveLength(1);
+    expect(again.json.titles[0].edges[0]).toMatchObject({
+      edge: 'edge-b',
+      fromOrigin: { objects: 0, bytes: 0 },
+      alreadyCached: { objects: t.objects, bytes: t.bytes },
+      verify: { hitRatio: 1 },
+    });
+
+    const unknown = await flix(['prewarm', '--title', 'no-such-title', '--name', name]);
+    expect(unknown.exitCode).toBe(15);
+    expect((await flix(['prewarm', '--title', readyId, '--zone', 'x', '--name', name])).exitCode).toBe(2);
+    expect((await flix(['prewarm', '--title', readyId, '--name', 'no-such-cluster'])).exitCode).toBe(7);
   });
 
   it('ignores a duplicated task result: the first result of a task wins', async () => {

@@ -1,6 +1,8 @@
 import { Args } from '@oclif/core';
 import { getJob, listObjects, listTasks } from '../../lib/catalog/jobs.js';
+import { clusterSecrets } from '../../lib/cluster/secrets.js';
 import { FlixCommand, nameFlag } from '../../lib/command.js';
+import { signedTitleUrl } from '../../lib/edge/signing/secure-link.js';
 import { openDataPlane, resolveTitle } from '../../lib/ingest/client.js';
 import type { JobPlan } from '../../lib/ingest/orchestrator.js';
 import { resolveClusterName } from '../../lib/paths.js';
@@ -19,15 +21,18 @@ export default class TitlesShow extends FlixCommand {
 
   async run() {
     const { args, flags } = await this.parse(TitlesShow);
-    const plane = await openDataPlane(resolveClusterName(flags.name));
+    const cluster = resolveClusterName(flags.name);
+    const plane = await openDataPlane(cluster);
     try {
       const t = await resolveTitle(plane, args.id);
       const job = await getJob(plane.db, t.id);
       const tasks = await listTasks(plane.db, t.id);
       const objects = await listObjects(plane.db, t.id);
       const plan = job?.plan as unknown as JobPlan | null;
+      // signed URLs on the first edge, valid for an hour (docs/control-plane.md, "Signed edge URLs")
       const edge = plane.endpoints.edges[0]?.url;
-      const url = (key?: string) => (key && edge ? `${edge}/flix-origin/${key}` : null);
+      const link = { secret: (await clusterSecrets(cluster)).edgeSigningKey, expiresAt: nowSeconds() + 3600 };
+      const url = (key?: string) => (key && edge ? signedTitleUrl(edge, key, link) : null);
       const result = {
         id: t.id,
         title: t.title,
@@ -107,3 +112,5 @@ export default class TitlesShow extends FlixCommand {
     }
   }
 }
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);

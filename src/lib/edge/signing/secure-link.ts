@@ -2,25 +2,16 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { FlixError } from '../../errors.js';
 
 /**
- * Signed edge URLs in the format nginx's secure_link module checks (ngx_http_secure_link_module):
+ * Signed edge URLs (docs/control-plane.md, "Signed edge URLs"), in the form the edge's nginx
+ * secure_link module checks (templates/nginx/edge.conf):
  *
- *   md5     = base64url-without-padding( MD5( `${expires}${uri} ${secret}` ) )
- *   url     = `${base}${uri}?md5=${md5}&expires=${expires}`
+ *   url   = `${edge}/v/${expires}/${token}/titles/${titleId}/${path}`
+ *   token = base64url-without-padding( MD5( `${expires}/titles/${titleId}/ ${secret}` ) )
  *
- * where `uri` is nginx's `$uri` (the decoded, normalised path, no query) and `expires` is a unix
- * time in seconds. The edge rejects a bad hash with 403 and an expired link with 410.
+ * `expires` is a unix time in seconds. The signature covers the whole title prefix, so the
+ * relative URLs inside HLS playlists and DASH manifests resolve to URLs that are signed too. The
+ * edge answers 403 to a bad token and to an expired one, and 403 to every unsigned path.
  */
-
-/**
- * What the edge template must contain, inside the `location` that serves media. `{{secret}}` is
- * the placeholder the template fills (see renderSecureLinkConfig). nginx sets $secure_link to ""
- * when the hash does not match and to "0" when it matches but `expires` has passed.
- */
-export const SECURE_LINK_NGINX_SNIPPET = `secure_link $arg_md5,$arg_expires;
-secure_link_md5 "$secure_link_expires$uri {{secret}}";
-if ($secure_link = "") { return 403; }
-if ($secure_link = "0") { return 410; }
-`;
 
 export interface SigningOptions {
   secret: string;
@@ -34,87 +25,110 @@ export interface VerifyOptions {
   now: number;
 }
 
-/** The outcome of checking a signed path, named after what nginx would answer. */
+/** The outcome of checking a path as the edge does; every `ok: false` is a 403 at the edge. */
 export type SecureLinkCheck =
-  | { ok: true; expiresAt: number }
-  | { ok: false; reason: 'forbidden'; detail: string }
+  | { ok: true; expiresAt: number; titleId: string; objectKey: string }
+  | { ok: false; reason: 'unsigned' | 'forbidden'; detail: string }
   | { ok: false; reason: 'expired'; expiresAt: number };
+
+/** The edge's signed location, the same expression as the `location ~` in edge.conf. */
+export const SIGNED_PATH = /^\/v\/(\d+)\/([A-Za-z0-9_-]+)\/titles\/([^/]+)\/(.*)$/;
 
 /**
  * Characters a secret may hold. It is pasted into a quoted nginx string where `$` would start a
  * variable and `"` or `\` would end or escape the string, so the set is kept to safe ASCII.
  */
 const SECRET_CHARS = /^[A-Za-z0-9._~+/=-]+$/;
+/** Title ids are slugs (`big-trip-3fa9c2`); anything else would need escaping in the URL. */
+const TITLE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-/** The `md5` query value for `uri` (nginx's $uri) expiring at `expiresAt`. */
-export function secureLinkHash(uri: string, expiresAt: number, secret: string): string {
-  checkSecret(secret);
-  return createHash('md5').update(`${expiresAt}${uri} ${secret}`).digest('base64url');
+/** The token of the title prefix `/titles/<titleId>/` expiring at `expiresAt`. */
+export function titleToken(titleId: string, expiresAt: number, secret: string): string {
+  assertEdgeSecret(secret);
+  checkTitleId(titleId);
+  checkExpiry(expiresAt);
+  return createHash('md5').update(`${expiresAt}/titles/${titleId}/ ${secret}`).digest('base64url');
 }
 
 /**
- * A signed URL for `path` on the edge at `base` (an origin such as `http://localhost:8081`).
- * `path` must be exactly what nginx will see as $uri: absolute, already normal, and made only of
- * characters a URL carries unescaped, so the signed string and the edge's string are the same.
+ * The signed prefix of a title on the edge at `edgeBase` (e.g. `http://127.0.0.1:8081`), ending
+ * in `/titles/<titleId>/`, so `new URL('hls/master.m3u8', prefix)` is a signed URL.
  */
-export function signUrl(base: string, path: string, options: SigningOptions): string {
-  checkExpiry(options.expiresAt);
-  const url = parseBase(base);
-  url.pathname = path;
-  if (!path.startsWith('/') || url.pathname !== path || path.includes('//') || path.includes('%')) {
-    throw new FlixError(`cannot sign ${JSON.stringify(path)}: the edge would see a different path`, {
+export function signTitlePrefix(edgeBase: string, titleId: string, options: SigningOptions): string {
+  const base = parseBase(edgeBase);
+  const token = titleToken(titleId, options.expiresAt, options.secret);
+  return `${base}/v/${options.expiresAt}/${token}/titles/${titleId}/`;
+}
+
+/**
+ * The signed URL of a published object, given by its origin key `titles/<titleId>/<path>`.
+ * Each segment of `<path>` is percent-encoded; nginx decodes it back to the same key.
+ */
+export function signedTitleUrl(edgeBase: string, objectKey: string, options: SigningOptions): string {
+  const m = /^titles\/([^/]+)\/(.+)$/.exec(objectKey);
+  const segments = m?.[2]?.split('/') ?? [];
+  if (!m || segments.some((s) => s === '' || s === '.' || s === '..')) {
+    throw new FlixError(`cannot sign ${JSON.stringify(objectKey)}: not a published object key`, {
       code: 'invalidInput',
-      nextStep: 'sign an absolute path without "//", ".", "..", "%", spaces, "?" or "#".',
+      nextStep: 'sign a key of the form titles/<titleId>/<path> without empty, "." or ".." segments',
     });
   }
-  const md5 = secureLinkHash(path, options.expiresAt, options.secret);
-  url.search = `?md5=${md5}&expires=${options.expiresAt}`;
-  return url.toString();
+  const prefix = signTitlePrefix(edgeBase, m[1] as string, options);
+  return prefix + segments.map(encodeURIComponent).join('/');
 }
 
 /**
- * Checks a signed URL or path-with-query as the edge would: the hash first (any mismatch, missing
- * or malformed parameter is 'forbidden'), then the expiry (`expires < now` is 'expired').
+ * Checks a URL or path as the edge does: the path is normalised and decoded (nginx's $uri), must
+ * match SIGNED_PATH (else 'unsigned'), the token must be the MD5 of its expiry, title prefix and
+ * the secret (else 'forbidden'), and the expiry must not have passed (`expires < now` is 'expired').
  */
 export function verifySignedPath(signed: string, options: VerifyOptions): SecureLinkCheck {
-  const url = new URL(signed, 'http://edge.invalid');
-  const md5 = url.searchParams.get('md5');
-  const expiresRaw = url.searchParams.get('expires');
-  if (md5 === null || expiresRaw === null) return forbidden('md5 or expires is missing');
-  // 16 bytes of base64url; nginx also takes the padded form
-  if (!/^[A-Za-z0-9_-]{22}(==)?$/.test(md5)) return forbidden('md5 is not a base64url MD5');
-  if (!/^[0-9]+$/.test(expiresRaw) || Number(expiresRaw) <= 0) return forbidden('expires is not a unix time');
-  const expiresAt = Number(expiresRaw);
   let uri: string;
   try {
-    uri = decodeURIComponent(url.pathname);
+    uri = decodeURIComponent(new URL(signed, 'http://edge.invalid').pathname);
   } catch {
-    return forbidden('the path is not valid percent-encoding');
+    return { ok: false, reason: 'forbidden', detail: 'the path is not valid percent-encoding' };
   }
-  const given = Buffer.from(md5, 'base64url');
-  const expected = createHash('md5').update(`${expiresRaw}${uri} ${options.secret}`).digest();
+  const m = SIGNED_PATH.exec(uri);
+  if (!m) return { ok: false, reason: 'unsigned', detail: 'not a /v/<expires>/<token>/titles/<id>/ path' };
+  const [, expiresRaw, token, titleId, rest] = m as unknown as [string, string, string, string, string];
+  const expiresAt = Number(expiresRaw);
+  // nginx: a zero or unparsable expiry, or a token that is not 16 base64url bytes, is a bad link
+  if (!Number.isSafeInteger(expiresAt) || expiresAt <= 0) {
+    return { ok: false, reason: 'forbidden', detail: 'expires is not a unix time' };
+  }
+  if (!/^[A-Za-z0-9_-]{22}$/.test(token)) {
+    return { ok: false, reason: 'forbidden', detail: 'the token is not a base64url MD5' };
+  }
+  const given = Buffer.from(token, 'base64url');
+  // the expiry exactly as written in the URL (nginx hashes the text, leading zeros included)
+  const expected = createHash('md5').update(`${expiresRaw}/titles/${titleId}/ ${options.secret}`).digest();
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return forbidden('the md5 does not match the path, expiry and secret');
+    return {
+      ok: false,
+      reason: 'forbidden',
+      detail: 'the token does not match the expiry, title and secret',
+    };
   }
   if (expiresAt < options.now) return { ok: false, reason: 'expired', expiresAt };
-  return { ok: true, expiresAt };
+  return { ok: true, expiresAt, titleId, objectKey: `titles/${titleId}/${rest}` };
 }
 
-/** SECURE_LINK_NGINX_SNIPPET with the secret filled in, for the edge template. */
-export function renderSecureLinkConfig(secret: string): string {
-  checkSecret(secret);
-  return SECURE_LINK_NGINX_SNIPPET.replace('{{secret}}', secret);
-}
-
-function forbidden(detail: string): SecureLinkCheck {
-  return { ok: false, reason: 'forbidden', detail };
-}
-
-function checkSecret(secret: string): void {
+/** Throws unless `secret` can be pasted into the edge's nginx config as it is. */
+export function assertEdgeSecret(secret: string): void {
   if (!SECRET_CHARS.test(secret)) {
     throw new FlixError('the edge signing secret is empty or has characters nginx would misread', {
       code: 'invalidConfig',
-      nextStep: 'use only letters, digits and . _ ~ + / = - in the secret (e.g. `openssl rand -base64 32`).',
+      nextStep: 'use only letters, digits and . _ ~ + / = - in edgeSigningKey (secrets.json of the cluster).',
+    });
+  }
+}
+
+function checkTitleId(titleId: string): void {
+  if (!TITLE_ID.test(titleId)) {
+    throw new FlixError(`cannot sign title id ${JSON.stringify(titleId)}`, {
+      code: 'invalidInput',
+      nextStep: 'title ids are made of letters, digits, ".", "_" and "-" (see `flix titles list`)',
     });
   }
 }
@@ -127,7 +141,8 @@ function checkExpiry(expiresAt: number): void {
   }
 }
 
-function parseBase(base: string): URL {
+/** The edge origin without a trailing slash. */
+function parseBase(base: string): string {
   let url: URL;
   try {
     url = new URL(base);
@@ -139,5 +154,5 @@ function parseBase(base: string): URL {
       code: 'invalidInput',
     });
   }
-  return url;
+  return url.origin;
 }
