@@ -1,11 +1,10 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { flix, repoRoot, waitFor } from './helpers/cli.js';
+import { type Answer, httpCall } from './helpers/http.js';
 
 /**
  * The public entry point end to end: the CI cluster with low per-user rate limits, every request
@@ -17,48 +16,13 @@ let dir = '';
 let elb = '';
 let components: Array<{ name: string; endpoint: string }> = [];
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever shape the API answered
-  json: any;
-  raw: Buffer;
-}
-
-/** One HTTP request over node:http (so a body and gzip can be checked byte for byte). */
+/** One request through the ELB (or to `base`), as a client makes it. */
 function call(
   method: string,
   path: string,
   opts: { token?: string; body?: string | Buffer; headers?: Record<string, string>; base?: string } = {},
 ): Promise<Answer> {
-  // the path goes as it is (a URL would read `//_admin` as a host)
-  const base = new URL(opts.base ?? elb);
-  const headers: Record<string, string | number> = { ...opts.headers };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) {
-    headers['content-length'] = Buffer.byteLength(opts.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  return new Promise((resolve, reject) => {
-    const req = request({ host: base.hostname, port: base.port, path, method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        const text = res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString() : raw.toString();
-        let json: unknown = null;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          // not JSON
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json, raw });
-      });
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
+  return httpCall(opts.base ?? elb, method, path, opts);
 }
 
 /** A new user through the users service (directly: sign-up is not a public route). */

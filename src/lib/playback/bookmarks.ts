@@ -16,12 +16,38 @@ const KEYSPACE = 'flix';
 export class BookmarkStore {
   private constructor(private readonly client: cassandra.Client) {}
 
-  static async connect(endpoint: string): Promise<BookmarkStore> {
+  /**
+   * Connects and makes the table, retrying for up to `patienceMs`: a Cassandra node that answers
+   * health probes can still be slow to take new sessions on a busy machine.
+   */
+  static async connect(endpoint: string, patienceMs = 60_000): Promise<BookmarkStore> {
+    const deadline = Date.now() + patienceMs;
+    for (;;) {
+      try {
+        return await BookmarkStore.tryConnect(endpoint);
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  private static async tryConnect(endpoint: string): Promise<BookmarkStore> {
     const client = new cassandra.Client({
       contactPoints: [endpoint],
       localDataCenter: 'datacenter1',
-      socketOptions: { connectTimeout: 2000, readTimeout: 2000 },
+      socketOptions: { connectTimeout: 5000, readTimeout: 5000 },
     });
+    try {
+      await BookmarkStore.prepareSchema(client);
+    } catch (error) {
+      await client.shutdown().catch(() => {});
+      throw error;
+    }
+    return new BookmarkStore(client);
+  }
+
+  private static async prepareSchema(client: cassandra.Client): Promise<void> {
     await client.connect();
     await client.execute(
       `CREATE KEYSPACE IF NOT EXISTS ${KEYSPACE} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
@@ -31,7 +57,6 @@ export class BookmarkStore {
         user_id text, title_id text, position double, updated_at timestamp,
         PRIMARY KEY (user_id, title_id))`,
     );
-    return new BookmarkStore(client);
   }
 
   async get(userId: string, titleId: string): Promise<number> {

@@ -71,7 +71,7 @@ export async function startPlaybackService(ctx: ServiceContext): Promise<Service
   const sessions = new EvCache(ctx.endpoints, ctx.component.zone);
   const { edgeSigningKey } = await clusterSecrets(ctx.cluster);
   const urlTtl = Number(ctx.component.settings.urlTtlSeconds ?? 6 * 3600);
-  const bookmarkIsolation = isolation<number>('bookmarks', { timeoutMs: 500, maxConcurrent: 64 });
+  const bookmarkIsolation = isolation<number>('bookmarks', { timeoutMs: 1000, maxConcurrent: 64 });
   const counts = { plays: 0, heartbeats: 0, refused: 0, degraded: {} as Record<string, number> };
   const degrade = (what: string) => {
     counts.degraded[what] = (counts.degraded[what] ?? 0) + 1;
