@@ -83,6 +83,15 @@ describe('EdgeFetcher', () => {
     expect(f.failovers).toHaveLength(1);
   });
 
+  it('objects fetched side by side that fail together switch the edge once', async () => {
+    const b = await good();
+    const f = new EdgeFetcher(edges(`http://127.0.0.1:${await closedPort()}`, b.url));
+    const got = await Promise.all([f.get('video.m4s'), f.get('audio.m4s')]);
+    expect(got.map((r) => r.edge)).toEqual(['edge-b', 'edge-b']);
+    expect(f.failovers).toHaveLength(2);
+    expect(f.edgeSwitches).toHaveLength(1);
+  });
+
   it('a 5xx fails over', async () => {
     const a = await serve((_, res) => {
       res.writeHead(502);
@@ -131,6 +140,10 @@ describe('EdgeFetcher', () => {
     expect(f.failovers.map((e) => [e.from, e.to])).toEqual([
       ['edge-a', 'edge-b'],
       ['edge-b', 'edge-c'],
+    ]);
+    expect(f.edgeSwitches).toEqual([
+      { from: 'edge-a', to: 'edge-b', uri: 'one' },
+      { from: 'edge-b', to: 'edge-c', uri: 'two' },
     ]);
   });
 

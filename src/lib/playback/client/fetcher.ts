@@ -59,7 +59,10 @@ export class EdgeFetcher {
   private readonly timeoutMs: number;
   private readonly doFetch: typeof fetch;
   private readonly now: () => number;
+  /** Every object that an edge failed and the next one was asked for. */
   readonly failovers: FailoverEvent[] = [];
+  /** Every change of the edge in use (objects fetched side by side failing together move it once). */
+  readonly edgeSwitches: Array<{ from: string; to: string; uri: string }> = [];
   /** Per edge name: objects it served and their bytes. */
   readonly served = new Map<string, { objects: number; bytes: number }>();
   readonly cache = { hits: 0, answers: 0 };
@@ -100,7 +103,10 @@ export class EdgeFetcher {
       const edge = this.edges[index] as PlayEdge;
       try {
         const result = await this.once(edge, uri, opts.text === true);
-        if (index !== this.current) this.current = index;
+        if (index !== this.current) {
+          this.edgeSwitches.push({ from: this.edge.name, to: edge.name, uri: uri || '(manifest)' });
+          this.current = index;
+        }
         const s = this.served.get(edge.name) ?? { objects: 0, bytes: 0 };
         this.served.set(edge.name, { objects: s.objects + 1, bytes: s.bytes + result.bytes });
         return result;

@@ -167,6 +167,7 @@ describe('playTitle over HLS', () => {
     expect(r.failovers).toEqual([
       { uri: 'seg-1-00005.m4s', from: 'edge-a', to: 'edge-b', reason: 'HTTP 503' },
     ]);
+    expect(r.edgeSwitches).toEqual([{ from: 'edge-a', to: 'edge-b', uri: 'seg-1-00005.m4s' }]);
     expect(r.segments.map((s) => s.edge)).toEqual([...Array(4).fill('edge-a'), ...Array(4).fill('edge-b')]);
     expect(b.files[0]).toBe('seg-1-00005.m4s');
     expect(r.edges.map((e) => e.name)).toEqual(['edge-a', 'edge-b']);

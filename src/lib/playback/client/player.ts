@@ -77,7 +77,7 @@ export interface PlayOptions {
 }
 
 export interface PlayerDeps {
-  fetcher: Pick<EdgeFetcher, 'get' | 'edge' | 'failovers' | 'served' | 'cache'>;
+  fetcher: Pick<EdgeFetcher, 'get' | 'edge' | 'failovers' | 'edgeSwitches' | 'served' | 'cache'>;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   heartbeat?: (hb: Heartbeat) => Promise<void>;
@@ -98,7 +98,10 @@ export interface PlayResult extends Omit<PlaybackReport, 'downloads'> {
   startLatencyMs: number | undefined;
   realSeconds: number;
   edges: Array<{ name: string; objects: number; bytes: number }>;
+  /** Objects an edge failed, each asked of the next edge. */
   failovers: FailoverEvent[];
+  /** Changes of the edge in use. */
+  edgeSwitches: Array<{ from: string; to: string; uri: string }>;
   /** Bytes of the manifest and media playlists. */
   manifestBytes: number;
   /** Bytes of segments, init segments included. */
@@ -368,6 +371,7 @@ export async function playTitle(options: PlayOptions, deps: PlayerDeps): Promise
     realSeconds: round3((now() - wallStart) / 1000),
     edges: [...fetcher.served].map(([name, s]) => ({ name, ...s })),
     failovers: [...fetcher.failovers],
+    edgeSwitches: [...fetcher.edgeSwitches],
     manifestBytes,
     videoBytes,
     audioBytes,

@@ -48,7 +48,11 @@ describe('summaryLines', () => {
         { name: 'edge-a', objects: 20, bytes: 3_000_000 },
         { name: 'edge-b', objects: 6, bytes: 1_330_000 },
       ],
-      failovers: [{ uri: 'x', from: 'edge-a', to: 'edge-b', reason: 'HTTP 503' }],
+      failovers: [
+        { uri: 'seg-0-00009.m4s', from: 'edge-a', to: 'edge-b', reason: 'HTTP 503' },
+        { uri: 'seg-4-00010.m4s', from: 'edge-a', to: 'edge-b', reason: 'HTTP 503' },
+      ],
+      edgeSwitches: [{ from: 'edge-a', to: 'edge-b', uri: 'seg-0-00009.m4s' }],
       renditions: [
         { id: '240p', bitrateBps: 495909, segments: 3, playedSeconds: 12 },
         { id: '360p', bitrateBps: 909519, segments: 0, playedSeconds: 0 },
@@ -76,7 +80,7 @@ describe('summaryLines', () => {
       'start latency  834 ms to the first video byte',
       'startup        1.39s (media time)',
       'edges          edge-a 20 objects 3.00 MB, edge-b 6 objects 1.33 MB',
-      'failovers      1',
+      'failovers      2 object(s) moved; edge edge-a -> edge-b at seg-0-00009.m4s',
       'renditions     240p 12.0s/3 seg, 480p 18.0s/5 seg',
       'switches       240p->480p at 2.7s (seg 3, throughput-rise)',
       'rebuffering    1 stall(s), 2.50s',

@@ -77,7 +77,12 @@ export function summaryLines(r: PlaySessionResult): string[] {
     ],
     ['startup', r.startupSeconds === undefined ? '-' : `${r.startupSeconds.toFixed(2)}s (media time)`],
     ['edges', r.edges.map((e) => `${e.name} ${e.objects} objects ${formatBytes(e.bytes)}`).join(', ') || '-'],
-    ['failovers', String(r.failovers.length)],
+    [
+      'failovers',
+      r.failovers.length === 0
+        ? '0'
+        : `${r.failovers.length} object(s) moved; edge ${r.edgeSwitches.map((x) => `${x.from} -> ${x.to} at ${x.uri}`).join(', ') || 'unchanged'}`,
+    ],
     ['renditions', played || '-'],
     ['switches', switches.join('; ')],
     ['rebuffering', `${r.rebufferCount} stall(s), ${r.rebufferSeconds.toFixed(2)}s`],
