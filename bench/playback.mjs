@@ -77,8 +77,9 @@ function flix(...a) {
     maxBuffer: 64 * 2 ** 20,
   });
   if (r.status !== 0)
-    throw new Error(
-      `flix ${a.join(' ')} exited ${r.status}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`,
+    throw Object.assign(
+      new Error(`flix ${a.join(' ')} exited ${r.status}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`),
+      { exitCode: r.status },
     );
   return r.stdout.trim() ? JSON.parse(r.stdout) : null;
 }
@@ -183,6 +184,61 @@ function groupCpuSeconds(pgids) {
     }
   }
   return ticks / CLK_TCK;
+}
+
+/** The cluster's process groups (a component's pid leads its group) -> the kind of component. */
+const clusterGroups = new Map();
+function setClusterGroups(components) {
+  for (const c of components) {
+    if (!c.pid) continue;
+    // services by service (gateway-a-1, gateway-b-1 -> gateway), engines by engine (edge-a -> edge)
+    clusterGroups.set(
+      c.pid,
+      c.engine === 'service' ? c.name.replace(/(-[a-z][a-z0-9]{0,7})?-\d+$/, '') : c.engine,
+    );
+  }
+}
+
+/** CPU seconds used so far by the cluster, per kind of component, plus this client. */
+function cpuSnapshot() {
+  const out = {};
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const owner = clusterGroups.get(Number(f[2]));
+      if (owner) out[owner] = (out[owner] ?? 0) + (Number(f[11]) + Number(f[12])) / CLK_TCK;
+    } catch {
+      // ended while reading
+    }
+  }
+  const c = process.cpuUsage();
+  out['(this client)'] = (c.user + c.system) / 1e6;
+  return out;
+}
+
+/** Add the CPU used between snapshot `a` and now to `acc`. */
+function addCpu(acc, a) {
+  const b = cpuSnapshot();
+  for (const [k, v] of Object.entries(b)) acc[k] = (acc[k] ?? 0) + v - (a[k] ?? 0);
+  return acc;
+}
+
+/** CPU ms per operation, the biggest first: "playback 12.3, gateway 4.1, ...". */
+function cpuPerOp(acc, ops, top = 7) {
+  const rows = Object.entries(acc)
+    .map(([k, v]) => [k, (v * 1000) / ops])
+    .sort((x, y) => y[1] - x[1]);
+  const total = rows.reduce((a, [, v]) => a + v, 0);
+  return {
+    perOpMs: Object.fromEntries(rows),
+    totalMs: total,
+    text: `total ${total.toFixed(1)} = ${rows
+      .slice(0, top)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(' + ')} + …`,
+  };
 }
 
 function freePort() {
@@ -295,6 +351,18 @@ async function viewer(api, token, title) {
   }
 }
 
+/** Wait (up to 60 s) until a single play works again, e.g. after the gateway opened a circuit. */
+async function untilPlayWorks(api, token, title) {
+  const deadline = performance.now() + 60_000;
+  await sleep(1000);
+  for (;;) {
+    const r = await viewer(api, token, title);
+    if (r.ok) return;
+    if (performance.now() > deadline) throw new Error(`plays still fail after 60 s: ${r.error}`);
+    await sleep(500);
+  }
+}
+
 /** `n` viewers starting together. */
 async function startPlayRound(api, token, title, n) {
   return Promise.all(Array.from({ length: n }, () => viewer(api, token, title)));
@@ -380,12 +448,16 @@ async function openLoopBlock(target, rate, blockMs, sink) {
 }
 
 async function compareOpenLoop(targets, rate, secondsEach, { record = true } = {}) {
-  const sinks = targets.map(() => ({ lat: [], statuses: {}, lateSendMs: 0 }));
+  const sinks = targets.map(() => ({ lat: [], statuses: {}, lateSendMs: 0, cpu: {} }));
   const blocks = Math.max(1, Math.round(secondsEach));
   for (let b = 0; b < blocks; b++) {
     // alternate the order too, so neither side always runs right after the other
     const order = b % 2 === 0 ? targets.map((_, i) => i) : targets.map((_, i) => targets.length - 1 - i);
-    for (const i of order) await openLoopBlock(targets[i], rate, (secondsEach / blocks) * 1000, sinks[i]);
+    for (const i of order) {
+      const cpu0 = cpuSnapshot();
+      await openLoopBlock(targets[i], rate, (secondsEach / blocks) * 1000, sinks[i]);
+      addCpu(sinks[i].cpu, cpu0);
+    }
   }
   if (!record) return null;
   return targets.map((t, i) => ({
@@ -397,6 +469,7 @@ async function compareOpenLoop(targets, rate, secondsEach, { record = true } = {
       .filter(([s]) => s !== '200')
       .reduce((a, [, c]) => a + c, 0),
     maxLateSendMs: sinks[i].lateSendMs,
+    cpuMsPerRequest: cpuPerOp(sinks[i].cpu, sinks[i].lat.length),
   }));
 }
 
@@ -593,22 +666,32 @@ cleanups.push(() => rmSync(scratch, { recursive: true, force: true }));
 
 try {
   if (!kept) {
-    cleanups.push(() => {
+    const down = () => {
       log(`flix down --purge --name ${name}`);
       const r = spawnSync(process.execPath, [bin, 'down', '--purge', '--json', '--name', name], {
         encoding: 'utf8',
         env: { ...process.env, CI: '1' },
       });
       if (r.status !== 0) console.error(`flix down exited ${r.status}: ${r.stdout}${r.stderr}`);
-    });
+    };
     log(`flix up --cluster ${clusterFile} --name ${name} ...`);
     const t0 = performance.now();
-    flix('up', '--cluster', clusterFile, '--json');
+    try {
+      flix('up', '--cluster', clusterFile, '--json');
+    } catch (e) {
+      // exit 6: a cluster of that name is already running; it is not ours to stop
+      if (e.exitCode === 6)
+        throw new Error(`a cluster named ${name} is already running: stop it, or use --keep-cluster ${name}`);
+      down(); // a failed up stops what it started; this also purges its data
+      throw e;
+    }
+    cleanups.push(down);
     report.upSeconds = (performance.now() - t0) / 1000;
     log(`cluster up in ${report.upSeconds.toFixed(0)} s`);
   }
   const status = flix('status', '--json');
   const component = (n) => status.components.find((c) => c.name === n);
+  setClusterGroups(status.components);
   const elb = component('elb-1')?.endpoint;
   const catalogA = component('catalog-a-1')?.endpoint;
   if (!elb) throw new Error('the cluster has no elb-1 component');
@@ -643,6 +726,8 @@ try {
   if (parts.has(1)) {
     const part1 = {};
     if (coldTitle) {
+      // services warm (one play of the other title), the title cold: nobody played it, no edge holds it
+      await untilPlayWorks(elb, token, warmTitle);
       log(`part 1: ${viewers} viewers start the cold title ${coldTitle} together`);
       const results = await startPlayRound(elb, token, coldTitle, viewers);
       part1.cold = { title: coldTitle, rounds: 1, ...summarizeViewers(results), raw: results };
@@ -655,19 +740,38 @@ try {
     if (!warmup.ok) throw new Error(`warm-up play failed: ${warmup.error}`);
     log(`part 1: ${rounds} rounds of ${viewers} viewers starting the warm title together`);
     const all = [];
+    const cpu = {};
     for (let r = 0; r < rounds; r++) {
-      // a pause between rounds, so an opened circuit or a backlog of one round does not spill into the next
-      await sleep(3000);
+      // so an opened circuit or a backlog of one round does not spill into the next
+      await untilPlayWorks(elb, token, warmTitle);
+      const cpu0 = cpuSnapshot();
       all.push(...(await startPlayRound(elb, token, warmTitle, viewers)));
+      addCpu(cpu, cpu0);
     }
-    part1.warm = { title: warmTitle, rounds, ...summarizeViewers(all), warmup, raw: all };
+    part1.warm = {
+      title: warmTitle,
+      rounds,
+      ...summarizeViewers(all),
+      cpuMsPerViewer: cpuPerOp(cpu, all.length),
+      warmup,
+      raw: all,
+    };
     if (sequential > 0) {
       // reference: the same viewer, one at a time (no queueing behind other viewers)
       log(`part 1: ${sequential} warm plays one at a time`);
-      await sleep(3000);
+      await untilPlayWorks(elb, token, warmTitle);
       const one = [];
+      const cpu1 = {};
+      const cpu0 = cpuSnapshot();
       for (let i = 0; i < sequential; i++) one.push(await viewer(elb, token, warmTitle));
-      part1.warmSequential = { title: warmTitle, rounds: sequential, ...summarizeViewers(one), raw: one };
+      addCpu(cpu1, cpu0);
+      part1.warmSequential = {
+        title: warmTitle,
+        rounds: sequential,
+        ...summarizeViewers(one),
+        cpuMsPerViewer: cpuPerOp(cpu1, one.length),
+        raw: one,
+      };
     }
     report.part1 = part1;
     report.ran.part1 = true;
@@ -828,6 +932,7 @@ if (report.part1) {
   table(['', 'n ok', 'p50', 'p90', 'p99', 'max', 'failed'], rows);
   for (const [k, v] of kinds) {
     if (!v) continue;
+    if (v.cpuMsPerViewer) console.log(`   ${k}: CPU ms per viewer: ${v.cpuMsPerViewer.text}`);
     console.log(
       `   ${k}: ${v.failed} failed${v.failed ? ` ${JSON.stringify(v.errors)}` : ''}; first segment X-Cache-Status ${JSON.stringify(v.segmentCacheStatus)}; edges ${JSON.stringify(v.edges)}`,
     );
@@ -863,6 +968,8 @@ for (const p of report.part2 ?? []) {
   console.log(
     `   statuses: ELB ${JSON.stringify(p.viaElb.statuses)}, direct ${JSON.stringify(p.direct.statuses)}`,
   );
+  console.log(`   CPU ms per request, via ELB: ${p.viaElb.cpuMsPerRequest.text}`);
+  console.log(`   CPU ms per request, direct:  ${p.direct.cpuMsPerRequest.text}`);
   console.log(
     `   latest send behind schedule (client event loop): ELB ${ms(p.viaElb.maxLateSendMs)} ms, direct ${ms(p.direct.maxLateSendMs)} ms`,
   );
