@@ -28,6 +28,7 @@
 // --keep-cluster NAME uses a running cluster (and leaves it running) instead of starting bench-play.
 // Everything talks to 127.0.0.1 only. Results: bench/results/playback-<timestamp>.json.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -417,6 +418,7 @@ async function openLoopBlock(target, rate, blockMs, sink) {
       while (k < n && start + k * interval <= now) {
         const scheduled = start + k * interval;
         k++;
+        sink.lateSendMs = Math.max(sink.lateSendMs, now - scheduled);
         inflight.push(
           request(target.url, {
             agent: target.agent,
@@ -430,7 +432,6 @@ async function openLoopBlock(target, rate, blockMs, sink) {
                 r.status >= 400 ? /"code":"([^"]+)"/.exec(r.body?.toString('utf8') ?? '')?.[1] : null;
               const key = code ? `${r.status} ${code}` : String(r.status);
               sink.statuses[key] = (sink.statuses[key] ?? 0) + 1;
-              sink.lateSendMs = Math.max(sink.lateSendMs, now - scheduled);
             },
             (e) => {
               sink.lat.push(performance.now() - scheduled);
@@ -861,8 +862,15 @@ try {
         pgids: [nginx.pid],
       },
     ];
-    // check both serve the same bytes, and a short warm-up of the client and the page cache
-    for (const t of targets) await requestOk(t.urls[0], { agent: t.agent });
+    // both serve the bytes the catalog recorded (MD5), then a short warm-up of the client and the page cache
+    for (const t of targets) {
+      for (let i = 0; i < Math.min(3, segments.length); i++) {
+        const r = await requestOk(t.urls[i], { agent: t.agent });
+        const md5 = createHash('md5').update(r.body).digest('hex');
+        if (md5 !== segments[i].md5)
+          throw new Error(`${t.name}: ${t.urls[i]} MD5 ${md5}, the catalog says ${segments[i].md5}`);
+      }
+    }
     await compareThroughput(targets, concurrency, 2);
     log(
       `part 3: ${segments.length} segments, concurrency ${concurrency}, ${seconds} s each, alternating 2 s blocks`,
