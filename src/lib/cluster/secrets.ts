@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { clusterDir } from '../paths.js';
 
@@ -35,11 +35,17 @@ export async function clusterSecrets(
     tokenPepper: randomBytes(24).toString('base64url'),
   };
   await mkdir(dirname(file), { recursive: true });
+  // written whole under a temporary name, then linked into place: a reader never sees a half
+  // written file, and of several processes racing to make them the first link wins
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(tmp, JSON.stringify(fresh, null, 2), { mode: 0o600 });
   try {
-    await writeFile(file, JSON.stringify(fresh, null, 2), { mode: 0o600, flag: 'wx' });
+    await link(tmp, file);
     return fresh;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     return JSON.parse(await readFile(file, 'utf8')) as ClusterSecrets;
+  } finally {
+    await unlink(tmp);
   }
 }

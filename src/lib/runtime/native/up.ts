@@ -6,6 +6,7 @@ import { loadClusterDefinition } from '../../cluster/definition.js';
 import { startWaves } from '../../cluster/order.js';
 import { instances, planCluster, portRequests } from '../../cluster/plan.js';
 import { assignPorts, autoRangeFor, loopbackPorts, type PortAssignment } from '../../cluster/ports.js';
+import { clusterSecrets } from '../../cluster/secrets.js';
 import { type ClusterState, readJson, readState, writeJsonAtomic } from '../../cluster/state.js';
 import { checkEngine } from '../../engines/installation.js';
 import { FlixError } from '../../errors.js';
@@ -105,6 +106,8 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
     components,
   };
   await writeJsonAtomic(paths.plan, plan);
+  // made before any component starts, so edges and services only ever read them
+  await clusterSecrets(opts.name, env);
   await rm(paths.state, { force: true });
 
   mkdirSync(paths.logs, { recursive: true });
