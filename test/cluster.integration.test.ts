@@ -7,6 +7,8 @@ import memjs from 'memjs';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopbackPorts } from '../src/lib/cluster/ports.js';
+import { clusterSecrets } from '../src/lib/cluster/secrets.js';
+import { signedTitleUrl } from '../src/lib/edge/signing/secure-link.js';
 import { mysqlCredentials, originBucket } from '../src/lib/engines/credentials.js';
 import { originClient } from '../src/lib/engines/origin.js';
 import { flix, groupAlive, pidAlive, waitFor } from './helpers/cli.js';
@@ -80,6 +82,11 @@ describe('a native CI cluster', () => {
         'orchestrator-1',
         'transcoder-a-1',
         'transcoder-b-1',
+        // the control plane: every per-zone service once in each zone, one ELB
+        ...['discovery', 'users', 'catalog', 'playback', 'steering', 'recommendations', 'gateway'].flatMap(
+          (svc) => [`${svc}-a-1`, `${svc}-b-1`],
+        ),
+        'elb-1',
       ].sort(),
     );
     for (const c of s) {
@@ -196,7 +203,8 @@ describe('a native CI cluster', () => {
   it('origin and edges: put an object, get it back, and through each edge twice (MISS then HIT)', async () => {
     const s3 = originClient(endpoint('origin'));
     const body = Buffer.from(`segment ${randomUUID()}`);
-    const key = `itest/${randomUUID()}/seg-0001.m4s`;
+    // edges serve only signed URLs of title objects (docs/control-plane.md)
+    const key = `titles/itest-${randomUUID()}/seg-0001.m4s`;
     try {
       // edges serve only public-read objects: they never forward credentials to the origin
       await s3.send(
@@ -218,7 +226,10 @@ describe('a native CI cluster', () => {
       s3.destroy();
     }
     for (const zone of ['a', 'b']) {
-      const url = `${endpoint(`edge-${zone}`)}/${originBucket}/${key}`;
+      const url = signedTitleUrl(endpoint(`edge-${zone}`), key, {
+        secret: (await clusterSecrets(name)).edgeSigningKey,
+        expiresAt: Math.floor(Date.now() / 1000) + 600,
+      });
       const first = await fetch(url);
       expect(first.status).toBe(200);
       expect(Buffer.from(await first.arrayBuffer())).toEqual(body);

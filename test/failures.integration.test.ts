@@ -20,7 +20,7 @@ const uniqueName = (tag: string) => {
 };
 
 const onlyCaches = (extra = '') => `zones: [a, b]
-services: { orchestrator: { instances: 0 }, transcoder: { perZone: 0 } }
+services: { enabled: false }
 engines:
   kafka: { enabled: false }
   cassandra: { enabled: false }
@@ -83,7 +83,7 @@ describe('failure behaviour', () => {
       'slow',
       `zones: [a, b]
 timeouts: { startSeconds: 5, stopSeconds: 5 }
-services: { orchestrator: { instances: 0 }, transcoder: { perZone: 0 } }
+services: { enabled: false }
 engines:
   kafka: { enabled: false }
   cassandra: { enabled: true, heap: 256m }

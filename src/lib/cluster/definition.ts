@@ -61,6 +61,8 @@ const schema = z.strictObject({
     .prefault({}),
   services: z
     .strictObject({
+      // false: an engines-only cluster (no flix service at all, whatever the settings below say)
+      enabled: z.boolean().default(true),
       orchestrator: z
         .strictObject({
           instances: z.number().int().min(0).max(8).default(1),
@@ -85,8 +87,8 @@ const schema = z.strictObject({
       // the control plane: a registry per zone; services register with every one of them
       discovery: zoneService({
         // a registration lapses after this long without a heartbeat
-        leaseSeconds: z.number().min(1).max(300).default(6),
-        heartbeatSeconds: z.number().min(0.2).max(60).default(2),
+        // (clients heartbeat and refresh every 2 s)
+        leaseSeconds: z.number().min(3).max(300).default(6),
       }),
       users: zoneService({}),
       catalog: zoneService({

@@ -41,6 +41,13 @@ describe('cluster plan', () => {
     ]);
   });
 
+  it('runs no service at all when services.enabled is false', () => {
+    const enginesOnly = parseClusterDefinition('zones: [a]\nservices: { enabled: false }', 'x.yaml');
+    const names = portRequests(enginesOnly).map((r) => r.component);
+    expect(names).toContain('kafka');
+    expect(names.filter((n) => /-\d+$/.test(n))).toEqual([]);
+  });
+
   it('places canary instances in the first zone and starts control-plane services after discovery', () => {
     const withCanary = parseClusterDefinition('zones: [a, b]\nservices:\n  catalog: { canary: 1 }', 'x.yaml');
     const plan = planCluster(withCanary, {}, clusterPaths('t', { FLIX_HOME: '/h' }));

@@ -34,7 +34,7 @@ export function instances(def: ClusterDefinition): Instance[] {
       out.push({ name: id, engine: id, service: null, zone: null, index: 0 });
     }
   }
-  for (const id of serviceIds) {
+  for (const id of def.services.enabled ? serviceIds : []) {
     const info = serviceCatalog[id];
     const spec = def.services[id] as { instances?: number; perZone?: number; canary?: number };
     if (info.placement === 'cluster') {
