@@ -28,10 +28,14 @@ async function status(): Promise<Component[]> {
 const api = (method: string, path: string, token: string, body?: unknown) =>
   httpCall(elb, method, path, { token, body: body === undefined ? undefined : JSON.stringify(body) });
 
-/** `flix play` as a user runs it; the parsed report. */
-async function play(args: string[]) {
-  const r = await flix(['play', ...args, '--name', name, '--json']);
-  return r;
+/** `flix play` as a user runs it; the parsed report in `.json`. */
+function play(args: string[]) {
+  return flix(['play', ...args, '--name', name, '--json']);
+}
+
+/** A short play of Big Trip by alice from the start, time running 20× faster. */
+function shortPlay(...extra: string[]) {
+  return play(['Big Trip', '--user', 'alice', '--from-start', '--duration', '8s', '--speed', '20', ...extra]);
 }
 
 /** Stops (SIGSTOP) or resumes (SIGCONT) a component's whole process group: it hangs as a dead host would. */
@@ -145,17 +149,7 @@ describe('playback through the control plane', () => {
   });
 
   it('plays DASH from the start, and the edge now holds the title (cache hits)', async () => {
-    const r = await play([
-      'Big Trip',
-      '--user',
-      'alice',
-      '--dash',
-      '--from-start',
-      '--duration',
-      '8s',
-      '--speed',
-      '20',
-    ]);
+    const r = await shortPlay('--dash');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.json.protocol).toBe('dash');
     expect(r.json.cache.hits).toBeGreaterThan(0);
@@ -285,16 +279,7 @@ describe('playback through the control plane', () => {
         30_000,
       );
       for (let i = 0; i < 3; i++) {
-        const r = await play([
-          'Big Trip',
-          '--user',
-          'alice',
-          '--from-start',
-          '--duration',
-          '8s',
-          '--speed',
-          '20',
-        ]);
+        const r = await shortPlay();
         expect(r.exitCode, r.stderr).toBe(0);
         expect(r.json.edges.map((e: { name: string }) => e.name)).toEqual(['edge-a']);
         expect(r.json.heartbeats.failed).toBe(0);

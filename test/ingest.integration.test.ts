@@ -13,6 +13,7 @@ import { resolveRef } from '../src/lib/ingest/manifests.js';
 import { filesInHlsPlaylist, filesInMpd } from '../src/lib/media/validate.js';
 import { listKeys } from '../src/lib/origin/objects.js';
 import { flix, repoRoot, waitFor } from './helpers/cli.js';
+import { synthClip } from './helpers/clips.js';
 
 /**
  * Ingest end to end on the CI cluster: a clip becomes a title any HLS or DASH player can stream
@@ -52,19 +53,6 @@ const scratch = mkdtempSync(join(tmpdir(), 'flix-ingest-test-'));
 /** long enough that there are many chunk encodes to interrupt */
 const longClip = join(scratch, 'long 24s.mp4');
 const bigClip = join(scratch, 'big raw.mkv');
-
-/** A synthetic clip with picture and sound (testsrc2 + sine) made with ffmpeg. */
-function synthClip(file: string, o: { size: string; seconds: number; codecs: string[] }): void {
-  const lavfi = (src: string) => ['-f', 'lavfi', '-i', `${src}:duration=${o.seconds}`];
-  execFileSync('ffmpeg', [
-    ...['-v', 'error', '-y'],
-    ...lavfi(`testsrc2=size=${o.size}:rate=30`),
-    ...lavfi('sine=frequency=440'),
-    ...o.codecs,
-    '-shortest',
-    file,
-  ]);
-}
 
 describe('ingest on the CI cluster', () => {
   beforeAll(async () => {

@@ -7,6 +7,7 @@ import { HttpError, REGION_HEADER, Router, reply } from '../services/http.js';
 import type { ServiceContext, ServiceHandle } from '../services/runtime.js';
 import { connectCatalog, ensureCatalogSchema } from './db.js';
 import { countPlay, ensurePopularitySchema } from './popularity.js';
+import { parseJsonColumn } from './titles.js';
 
 /** What the catalog serves about a ready title (cached in EVCache as it is). */
 export interface CatalogTitle {
@@ -28,7 +29,7 @@ export function isLicensed(t: Pick<CatalogTitle, 'regions'>, region: string | nu
   return t.regions.includes('*') || t.regions.includes(region.toUpperCase());
 }
 
-const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+const parse = parseJsonColumn;
 
 /**
  * The catalog service: title metadata and regional licences from MySQL, read through EVCache

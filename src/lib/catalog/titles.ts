@@ -22,7 +22,9 @@ export interface TitleRow {
   publishedAt: Date | null;
 }
 
-const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+/** A JSON column as mysql2 hands it over: parsed already, or a string to parse. */
+export const parseJsonColumn = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+const parse = parseJsonColumn;
 
 function toTitle(r: RowDataPacket): TitleRow {
   return {
