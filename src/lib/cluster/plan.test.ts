@@ -62,10 +62,7 @@ describe('cluster plan', () => {
       'discovery-a-1',
       'discovery-b-1',
     ]);
-    expect(plan.find((c) => c.name === 'elb-1')?.dependsOn).toEqual([
-      'gateway-a-1',
-      'gateway-b-1',
-    ]);
+    expect(plan.find((c) => c.name === 'elb-1')?.dependsOn).toEqual(['gateway-a-1', 'gateway-b-1']);
   });
 
   it('starts services after the engines they need, with per-zone workers', () => {
