@@ -9,11 +9,11 @@ export async function ensurePopularitySchema(db: Db): Promise<void> {
   )`);
 }
 
-export async function countPlay(db: Db, titleId: string): Promise<void> {
+export async function countPlays(db: Db, titleId: string, plays: number): Promise<void> {
   await db.query(
-    `INSERT INTO title_stats (title_id, plays, last_played_at) VALUES (?, 1, CURRENT_TIMESTAMP(3))
-     ON DUPLICATE KEY UPDATE plays = plays + 1, last_played_at = CURRENT_TIMESTAMP(3)`,
-    [titleId],
+    `INSERT INTO title_stats (title_id, plays, last_played_at) VALUES (?, ?, CURRENT_TIMESTAMP(3))
+     ON DUPLICATE KEY UPDATE plays = plays + VALUES(plays), last_played_at = CURRENT_TIMESTAMP(3)`,
+    [titleId, plays],
   );
 }
 

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
+import { z } from 'zod';
 import { EvCache } from '../evcache/client.js';
 import type { JobPlan } from '../ingest/orchestrator.js';
 import { titleKey } from '../ingest/stages.js';
-import { HttpError, REGION_HEADER, Router, reply } from '../services/http.js';
+import { HttpError, REGION_HEADER, Router, reply, validate } from '../services/http.js';
 import type { ServiceContext, ServiceHandle } from '../services/runtime.js';
 import { connectCatalog, ensureCatalogSchema } from './db.js';
-import { countPlay, ensurePopularitySchema } from './popularity.js';
+import { countPlays, ensurePopularitySchema } from './popularity.js';
 import { parseJsonColumn } from './titles.js';
 
 /** What the catalog serves about a ready title (cached in EVCache as it is). */
@@ -30,6 +31,9 @@ export function isLicensed(t: Pick<CatalogTitle, 'regions'>, region: string | nu
 }
 
 const parse = parseJsonColumn;
+const playCounts = z.strictObject({
+  counts: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), z.number().int().min(1).max(1_000_000)),
+});
 
 /**
  * The catalog service: title metadata and regional licences from MySQL, read through EVCache
@@ -37,7 +41,7 @@ const parse = parseJsonColumn;
  *
  *   GET  /v1/titles?limit=N          ready titles, most played first, with `licensed` for the caller
  *   GET  /v1/titles/:idOrName         one title (404 unknown or not ready)
- *   POST /v1/titles/:id/plays         count a play (popularity)
+ *   POST /v1/plays {counts: {titleId: n}} count plays (popularity; playback sends batches)
  */
 export async function startCatalogService(ctx: ServiceContext): Promise<ServiceHandle> {
   const db = connectCatalog(ctx.endpoints);
@@ -122,8 +126,9 @@ export async function startCatalogService(ctx: ServiceContext): Promise<ServiceH
       const region = req.headers[REGION_HEADER] as string | undefined;
       return { ...t, licensed: isLicensed(t, region) };
     })
-    .post('/v1/titles/:id/plays', async (req) => {
-      await countPlay(db, req.params.id as string);
+    .post('/v1/plays', async (req) => {
+      const { counts } = validate(playCounts, req.body);
+      for (const [titleId, plays] of Object.entries(counts)) await countPlays(db, titleId, plays);
       return reply(204);
     });
 

@@ -18,6 +18,8 @@ export interface GatewayUser {
   /** the user's region (passed upstream as `x-flix-user-region`) */
   region?: string;
   plan?: string;
+  /** the subscription's status when the token was verified (passed upstream as `x-flix-user-subscription`) */
+  subscription?: string;
 }
 
 /** Where the request goes, chosen by an inbound (or endpoint) filter. */

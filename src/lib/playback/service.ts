@@ -6,7 +6,7 @@ import { signTitlePrefix } from '../edge/signing/secure-link.js';
 import { EvCache } from '../evcache/client.js';
 import { isolation } from '../resilience/index.js';
 import type { CallResult } from '../services/client.js';
-import { HttpError, REGION_HEADER, Router, reply, validate } from '../services/http.js';
+import { HttpError, REGION_HEADER, Router, reply, SUBSCRIPTION_HEADER, validate } from '../services/http.js';
 import type { ServiceContext, ServiceHandle } from '../services/runtime.js';
 import { BookmarkStore } from './bookmarks.js';
 
@@ -41,6 +41,12 @@ interface SteeredEdge {
 }
 
 const SESSION_TTL_SECONDS = 12 * 3600;
+/** Bookmarks are read through EVCache (Cassandra is the record); a day in the cache. */
+const BOOKMARK_TTL_SECONDS = 86_400;
+/** How long a steering answer for one title and zone is reused. */
+const STEERING_REUSE_MS = 1000;
+/** How often the plays counted here are sent to the catalog (popularity). */
+const PLAYS_FLUSH_MS = 5000;
 
 /** Tells 4xx answers of a dependency (its verdict, passed on) from successes. */
 function expectOk<T>(r: CallResult<T>, service: string): T {
@@ -77,6 +83,26 @@ export async function startPlaybackService(ctx: ServiceContext): Promise<Service
     counts.degraded[what] = (counts.degraded[what] ?? 0) + 1;
   };
   const allEdges = ctx.endpoints.edges;
+  const bookmarkKey = (userId: string, titleId: string) => `bookmark:${userId}:${titleId}`;
+  /** The bookmark through EVCache: Cassandra only on a miss (and the answer, 0 too, cached). */
+  const readBookmark = async (userId: string, titleId: string): Promise<number> => {
+    const cached = await sessions.getJson<{ position: number }>(bookmarkKey(userId, titleId));
+    if (cached) return cached.position;
+    const position = await bookmarkIsolation.execute(() => bookmarks.get(userId, titleId));
+    void sessions.setJson(bookmarkKey(userId, titleId), { position }, BOOKMARK_TTL_SECONDS);
+    return position;
+  };
+  const steeringCache = new Map<string, { at: number; edges: SteeredEdge[] }>();
+  const pendingPlays = new Map<string, number>();
+  const flushPlays = async () => {
+    if (pendingPlays.size === 0) return;
+    const counts = Object.fromEntries(pendingPlays);
+    pendingPlays.clear();
+    await ctx.services.call('catalog', { method: 'POST', path: '/v1/plays', body: { counts } }).catch(() => {
+      // popularity is best effort; a lost batch only makes the top 10 a little stale
+    });
+  };
+  const flushTimer = setInterval(() => void flushPlays(), PLAYS_FLUSH_MS);
 
   const requireUser = (userId: string | null): string => {
     if (!userId)
@@ -96,12 +122,19 @@ export async function startPlaybackService(ctx: ServiceContext): Promise<Service
       const call = { trace: req.trace, userId, region };
       const degraded: string[] = [];
 
+      // the gateway passes the subscription it saw when it verified the token; ask users otherwise
+      const knownSubscription = req.headers[SUBSCRIPTION_HEADER] as string | undefined;
       const [userOutcome, titleAnswer] = await Promise.all([
-        ctx.services.callWithFallback<{ subscription: { status: string } }, null>(
-          'users',
-          { ...call, path: `/v1/users/${encodeURIComponent(userId)}` },
-          () => null,
-        ),
+        knownSubscription
+          ? {
+              degraded: false as const,
+              value: { status: 200, body: { subscription: { status: knownSubscription } } },
+            }
+          : ctx.services.callWithFallback<{ subscription: { status: string } }, null>(
+              'users',
+              { ...call, path: `/v1/users/${encodeURIComponent(userId)}` },
+              () => null,
+            ),
         ctx.services.call<CatalogTitle & { licensed: boolean }>('catalog', {
           ...call,
           path: `/v1/titles/${encodeURIComponent(body.title)}`,
@@ -111,7 +144,7 @@ export async function startPlaybackService(ctx: ServiceContext): Promise<Service
         degraded.push('users');
         degrade('users');
       } else {
-        const user = expectOk(userOutcome.value, 'users');
+        const user = expectOk(userOutcome.value as CallResult<{ subscription: { status: string } }>, 'users');
         if (user.subscription.status !== 'active') {
           counts.refused++;
           throw new HttpError(
@@ -132,41 +165,39 @@ export async function startPlaybackService(ctx: ServiceContext): Promise<Service
 
       const zone = body.zone ?? ctx.component.zone ?? allEdges[0]?.zone ?? 'a';
       const [position, steered] = await Promise.all([
-        bookmarkIsolation
-          .executeWithOutcome(() => bookmarks.get(userId, title.id))
-          .then((o) => {
-            if (o.degraded) {
-              degraded.push('bookmarks');
-              degrade('bookmarks');
-            }
-            return o.degraded ? 0 : o.value;
-          })
-          .catch(() => {
-            degraded.push('bookmarks');
-            degrade('bookmarks');
-            return 0;
-          }),
-        ctx.services
-          .callWithFallback<{ edges: SteeredEdge[] }, null>(
+        readBookmark(userId, title.id).catch(() => {
+          degraded.push('bookmarks');
+          degrade('bookmarks');
+          return 0;
+        }),
+        (async () => {
+          const key = `${title.id}:${zone}`;
+          const reuse = steeringCache.get(key);
+          if (reuse && Date.now() - reuse.at < STEERING_REUSE_MS) return reuse.edges;
+          const o = await ctx.services.callWithFallback<{ edges: SteeredEdge[] }, null>(
             'steering',
             { ...call, method: 'POST', path: '/v1/steer', body: { titleId: title.id, zone } },
             () => null,
-          )
-          .then((o) => {
-            if (!o.degraded && o.value.status === 200) return o.value.body.edges.filter((e) => e.url);
-            degraded.push('steering');
-            degrade('steering');
-            // static order: own zone first
-            return [...allEdges]
-              .sort((a, b) => Number(b.zone === zone) - Number(a.zone === zone))
-              .map((e, i) => ({
-                name: e.name,
-                zone: e.zone,
-                url: e.url,
-                rank: i + 1,
-                reason: 'static order (steering unavailable)',
-              }));
-          }),
+          );
+          if (!o.degraded && o.value.status === 200) {
+            const edges = o.value.body.edges.filter((e) => e.url);
+            steeringCache.set(key, { at: Date.now(), edges });
+            return edges;
+          }
+          // steering is down or refused: every edge, own zone first
+          degraded.push('steering');
+          degrade('steering');
+          // static order: own zone first
+          return [...allEdges]
+            .sort((a, b) => Number(b.zone === zone) - Number(a.zone === zone))
+            .map((e, i) => ({
+              name: e.name,
+              zone: e.zone,
+              url: e.url,
+              rank: i + 1,
+              reason: 'static order (steering unavailable)',
+            }));
+        })(),
       ]);
 
       const expiresAt = Math.floor(Date.now() / 1000) + urlTtl;
@@ -185,10 +216,8 @@ export async function startPlaybackService(ctx: ServiceContext): Promise<Service
       const playId = `p_${randomBytes(12).toString('base64url')}`;
       const session: PlaySession = { userId, titleId: title.id, startedAt: Date.now(), zone };
       await sessions.setJson(`play:${playId}`, session, SESSION_TTL_SECONDS);
-      // popularity is best effort: a slow catalog must not slow the play down
-      void ctx.services
-        .call('catalog', { ...call, method: 'POST', path: `/v1/titles/${title.id}/plays` })
-        .catch(() => {});
+      // popularity: counted here, sent to the catalog in batches
+      pendingPlays.set(title.id, (pendingPlays.get(title.id) ?? 0) + 1);
       counts.plays++;
       return {
         playId,
@@ -211,6 +240,11 @@ export async function startPlaybackService(ctx: ServiceContext): Promise<Service
         throw new HttpError(403, 'forbidden', 'this play belongs to another user');
       counts.heartbeats++;
       await bookmarkIsolation.execute(() => bookmarks.put(userId, session.titleId, body.position));
+      await sessions.setJson(
+        bookmarkKey(userId, session.titleId),
+        { position: body.position },
+        BOOKMARK_TTL_SECONDS,
+      );
       return reply(204);
     })
     .get('/v1/bookmarks', async (req) => {
@@ -221,6 +255,8 @@ export async function startPlaybackService(ctx: ServiceContext): Promise<Service
   return {
     router,
     async stop() {
+      clearInterval(flushTimer);
+      await flushPlays();
       sessions.close();
       await bookmarks.close();
     },

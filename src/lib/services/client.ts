@@ -33,6 +33,8 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** send to a canary instance (when the service has one) */
   canary?: boolean;
+  /** the answer's body as text, unparsed (for a proxy) */
+  raw?: boolean;
   signal?: AbortSignal;
 }
 
@@ -138,6 +140,7 @@ export class ServiceClient {
           headers,
           body: opts.body,
           signal,
+          raw: opts.raw,
         });
         if (answer.status >= 500) {
           const message = errorMessage(answer.body) ?? `answered ${answer.status}`;
@@ -171,6 +174,13 @@ function rotate<T>(xs: T[], n: number): T[] {
 }
 
 function errorMessage(body: unknown): string | null {
+  if (typeof body === 'string') {
+    try {
+      return errorMessage(JSON.parse(body));
+    } catch {
+      return null;
+    }
+  }
   if (typeof body === 'object' && body !== null && 'error' in body) {
     const e = (body as { error: { message?: string } }).error;
     return e?.message ?? null;

@@ -10,6 +10,8 @@ export interface HttpCall {
   signal?: AbortSignal;
   /** false: a connection of its own, closed afterwards (default: the shared keep-alive agent) */
   agent?: false;
+  /** leave the body as text, unparsed (a proxy passes it on as it is) */
+  raw?: boolean;
 }
 
 export interface HttpAnswer<T = unknown> {
@@ -66,7 +68,7 @@ export function httpJson<T = unknown>(url: string, call: HttpCall = {}): Promise
         const raw = Buffer.concat(chunks);
         const type = String(res.headers['content-type'] ?? '');
         let body: unknown = raw.toString('utf8');
-        if (type.includes('json') && raw.length > 0) {
+        if (!call.raw && type.includes('json') && raw.length > 0) {
           try {
             body = JSON.parse(body as string);
           } catch {

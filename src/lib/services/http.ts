@@ -25,6 +25,11 @@ export class HttpError extends Error {
 export const USER_HEADER = 'x-flix-user-id';
 /** The region of the authenticated user, set by the gateway beside USER_HEADER. */
 export const REGION_HEADER = 'x-flix-user-region';
+/**
+ * The user's subscription status as the users service said when it verified the token (at most
+ * the gateway's token-cache lifetime, 30 s, ago): playback trusts it instead of asking again.
+ */
+export const SUBSCRIPTION_HEADER = 'x-flix-user-subscription';
 
 export interface ServiceRequest {
   method: string;

@@ -26,6 +26,7 @@ export function verdictOf(status: number, body: unknown): Verdict {
     const user: GatewayUser = { id: b.userId };
     if (typeof b.region === 'string') user.region = b.region;
     if (typeof b.plan === 'string') user.plan = b.plan;
+    if (typeof b.subscription === 'string') user.subscription = b.subscription;
     return { kind: 'valid', user, expiresAt };
   }
   if (status === 401 || status === 400 || status === 403) {

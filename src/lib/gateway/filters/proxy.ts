@@ -5,6 +5,7 @@ import {
   type ServiceClient,
   UpstreamError,
 } from '../../services/client.js';
+import { SUBSCRIPTION_HEADER } from '../../services/http.js';
 import { jsonError } from '../errors.js';
 import type { Filter, RequestContext } from '../filter.js';
 
@@ -71,7 +72,10 @@ export function proxyFilter(options: {
         trace: ctx.trace,
         userId: ctx.user?.id ?? null,
         region: ctx.user?.region ?? null,
+        headers: ctx.user?.subscription ? { [SUBSCRIPTION_HEADER]: ctx.user.subscription } : undefined,
         canary: route.canary === true,
+        // the answer goes back as it came: no parse and re-serialise on the hot path
+        raw: true,
       };
       const started = performance.now();
       const fallback = fallbacks[route.name ?? ''];
