@@ -121,7 +121,7 @@ export function planCluster(
         if (ofEngine(dep).length === 0) {
           throw new FlixError(`service ${inst.service} needs ${dep}, which is disabled in the cluster file`, {
             code: 'invalidConfig',
-            nextStep: `enable engines.${dep}, or run no ${inst.service} (services.${inst.service}: ${info.placement === 'zone' ? 'perZone' : 'instances'}: 0)`,
+            nextStep: `enable engines.${dep}, or run no ${inst.service} (services.${inst.service}: ${info.placement === 'zone' ? 'perZone' : 'instances'}: 0), or no flix service at all (services.enabled: false)`,
           });
         }
       }

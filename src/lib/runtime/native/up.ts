@@ -95,9 +95,9 @@ export async function up(opts: UpOptions): Promise<ClusterState> {
     previous,
     ...autoRangeFor(opts.name),
   });
-  await writeJsonAtomic(paths.ports, ports);
-
+  // planned before anything is written: a definition the planner refuses leaves no trace
   const components: ComponentPlan[] = planCluster(definition, ports, paths);
+  await writeJsonAtomic(paths.ports, ports);
   const plan: SupervisorPlan = {
     name: opts.name,
     clusterFile: opts.clusterFile,
