@@ -40,7 +40,7 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
-async function elb(ports: Record<string, number>, healthy: string[]) {
+async function elb(ports: Record<string, number>, healthy: string[], answerTimeoutMs?: number) {
   const targets = new Map<string, Target>(
     Object.entries(ports).map(([zone, port]) => [
       `gateway-${zone}-1`,
@@ -52,12 +52,38 @@ async function elb(ports: Record<string, number>, healthy: string[]) {
   );
   const health = new HealthTracker([...targets.keys()], balancer);
   for (const id of healthy) health.record(id, true, Date.now());
-  const proxy = new ElbProxy(balancer, health, targets, new Agent({ keepAlive: true }));
+  const proxy = new ElbProxy(balancer, health, targets, new Agent({ keepAlive: true }), answerTimeoutMs);
   const port = await listen((req, res) => void proxy.handle(req, res));
   return { proxy, health, base: `http://127.0.0.1:${port}` };
 }
 
 describe('ElbProxy', () => {
+  it('takes a gateway that accepts but never answers out at once and sends the GET to another zone', async () => {
+    const silent = await listen(() => {
+      // a hung gateway: the connection is accepted, nothing is ever written
+    });
+    const b = await gateway('b');
+    const { base, health } = await elb({ a: silent, b }, ['gateway-a-1', 'gateway-b-1'], 200);
+    const answers = [];
+    for (let i = 0; i < 2; i++) answers.push(await httpJson<{ zone: string }>(`${base}/api/health`));
+    expect(answers.map((r) => [r.status, r.body.zone])).toEqual([
+      [200, 'b'],
+      [200, 'b'],
+    ]);
+    expect(health.snapshot('gateway-a-1')).toMatchObject({ healthy: false });
+  });
+
+  it('answers 504 when a request with a body meets a silent gateway (it cannot be sent twice)', async () => {
+    const silent = await listen(() => {});
+    const { base } = await elb({ a: silent }, ['gateway-a-1'], 200);
+    const r = await httpJson<{ error: { code: string } }>(`${base}/api/play`, {
+      method: 'POST',
+      body: { title: 'x' },
+    });
+    expect(r.status).toBe(504);
+    expect(r.body.error.code).toBe('gateway-timeout');
+  });
+
   it('balances across zones, streams the answer and names the zone', async () => {
     const e = await elb({ a: await gateway('a'), b: await gateway('b') }, ['gateway-a-1', 'gateway-b-1']);
     const zones: string[] = [];

@@ -17,6 +17,18 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** How long a gateway may stay silent on a forwarded request before the ELB gives up on it. */
 const UPSTREAM_IDLE_MS = 30_000;
 
+/**
+ * How long a gateway may take to start its answer. A healthy one answers well within this (its
+ * own upstream calls time out after 1 s); a gateway that accepted the connection and then says
+ * nothing — a hung process, a frozen zone — is counted as a failed health check at once and the
+ * request, when it can be sent again (no body), goes to another zone.
+ */
+export const DEFAULT_ANSWER_TIMEOUT_MS = 5_000;
+
+class NoAnswerError extends Error {
+  readonly code = 'ENOANSWER';
+}
+
 function errorJson(res: ServerResponse, status: number, code: string, message: string, headers = {}) {
   sendJson(res, status, { error: { status, code, message } }, headers);
 }
@@ -35,6 +47,7 @@ export class ElbProxy extends Router {
     private readonly health: HealthTracker,
     private readonly targets: Map<string, Target>,
     private readonly agent: Agent,
+    private readonly answerTimeoutMs = DEFAULT_ANSWER_TIMEOUT_MS,
   ) {
     super();
     for (const id of targets.keys()) this.counts.set(id, { requests: 0, connectFailures: 0, statuses: {} });
@@ -85,7 +98,13 @@ export class ElbProxy extends Router {
       else onConnected();
     });
     up.setTimeout(UPSTREAM_IDLE_MS, () => up.destroy(new Error('the gateway did not answer in time')));
+    const answerTimer = setTimeout(
+      () => up.destroy(new NoAnswerError(`no answer within ${this.answerTimeoutMs} ms`)),
+      this.answerTimeoutMs,
+    );
+    up.on('close', () => clearTimeout(answerTimer));
     up.on('response', (answer) => {
+      clearTimeout(answerTimer);
       const klass = `${Math.floor((answer.statusCode ?? 0) / 100)}xx`;
       counts.statuses[klass] = (counts.statuses[klass] ?? 0) + 1;
       res.writeHead(answer.statusCode ?? 502, answerHeaders(answer.headers, pick.zone));
@@ -102,6 +121,21 @@ export class ElbProxy extends Router {
       if (stale && !retried) {
         this.totals.retried++;
         this.forward(req, res, pick, true);
+        return;
+      }
+      if (error instanceof NoAnswerError) {
+        // connected, but silent: out of the rotation now rather than at the next health check
+        this.health.record(pick.instance, false, Date.now(), error.message);
+        const replayable = IDEMPOTENT.has(req.method ?? '') && req.readableEnded;
+        const next = !retried && replayable ? this.balancer.pickRetry(pick.zone) : null;
+        if (next) {
+          this.totals.retried++;
+          this.forward(req, res, next, true);
+          return;
+        }
+        this.totals.failed++;
+        req.resume();
+        errorJson(res, 504, 'gateway-timeout', `gateway ${pick.instance}: ${error.message}`);
         return;
       }
       if (!connected) {
