@@ -7,7 +7,7 @@ import { titleKey } from '../ingest/stages.js';
 import { HttpError, REGION_HEADER, Router, reply, validate } from '../services/http.js';
 import type { ServiceContext, ServiceHandle } from '../services/runtime.js';
 import { connectCatalog, ensureCatalogSchema } from './db.js';
-import { countPlays, ensurePopularitySchema } from './popularity.js';
+import { countPlays, ensurePopularitySchema, topTitles } from './popularity.js';
 import { parseJsonColumn } from './titles.js';
 
 /** What the catalog serves about a ready title (cached in EVCache as it is). */
@@ -108,12 +108,7 @@ export async function startCatalogService(ctx: ServiceContext): Promise<ServiceH
       const region = (req.headers[REGION_HEADER] as string | undefined) ?? req.query.get('region');
       const list = await cache.readThrough<string[]>(`titles:top:${limit}`, Math.min(ttl, 10), async () => {
         counts.dbReads++;
-        const [rows] = await db.query<RowDataPacket[]>(
-          `SELECT t.id FROM titles t LEFT JOIN title_stats s ON s.title_id = t.id
-           WHERE t.status = 'ready' ORDER BY COALESCE(s.plays, 0) DESC, t.published_at DESC LIMIT ?`,
-          [limit],
-        );
-        return rows.map((r) => r.id as string);
+        return (await topTitles(db, limit)).map((t) => t.id);
       });
       const titles = (await Promise.all((list ?? []).map((id) => lookup(id)))).filter(
         (t): t is CatalogTitle => t !== null,

@@ -123,36 +123,33 @@ export class ElbProxy extends Router {
         this.forward(req, res, pick, true);
         return;
       }
-      if (error instanceof NoAnswerError) {
-        // connected, but silent: out of the rotation now rather than at the next health check
-        this.health.record(pick.instance, false, Date.now(), error.message);
-        const replayable = IDEMPOTENT.has(req.method ?? '') && req.readableEnded;
-        const next = !retried && replayable ? this.balancer.pickRetry(pick.zone) : null;
-        if (next) {
-          this.totals.retried++;
-          this.forward(req, res, next, true);
-          return;
-        }
+      /** Once, in another zone; false when this was the retry or no other zone has a healthy gateway. */
+      const retryElsewhere = () => {
+        const next = retried ? null : this.balancer.pickRetry(pick.zone);
+        if (!next) return false;
+        this.totals.retried++;
+        this.forward(req, res, next, true);
+        return true;
+      };
+      const fail = (status: number, code: string, detail: string) => {
         this.totals.failed++;
         req.resume();
-        errorJson(res, 504, 'gateway-timeout', `gateway ${pick.instance}: ${error.message}`);
+        errorJson(res, status, code, `gateway ${pick.instance}: ${detail}`);
+      };
+      if (error instanceof NoAnswerError) {
+        // connected, but silent: out of the rotation now rather than at the next health check;
+        // only a request whose (empty) body is all read can be sent again
+        this.health.record(pick.instance, false, Date.now(), error.message);
+        const replayable = IDEMPOTENT.has(req.method ?? '') && req.readableEnded;
+        if (!(replayable && retryElsewhere())) fail(504, 'gateway-timeout', error.message);
         return;
       }
       if (!connected) {
         counts.connectFailures++;
         this.health.record(pick.instance, false, Date.now(), error.code ?? error.message);
-        if (!retried) {
-          const next = this.balancer.pickRetry(pick.zone);
-          if (next) {
-            this.totals.retried++;
-            this.forward(req, res, next, true);
-            return;
-          }
-        }
+        if (retryElsewhere()) return;
       }
-      this.totals.failed++;
-      req.resume();
-      errorJson(res, 502, 'gateway-failed', `gateway ${pick.instance}: ${error.code ?? error.message}`);
+      fail(502, 'gateway-failed', error.code ?? error.message);
     });
     res.on('close', () => {
       if (!res.writableFinished) up.destroy();

@@ -102,6 +102,29 @@ describe('isolation', () => {
     });
   });
 
+  it('serves a fallback given with the call, and counts it with the others', async () => {
+    const cmd = isolation('recommendations', { clock: new FakeClock() });
+    const outcome = await cmd.executeWithOutcome(
+      async () => {
+        throw new Error('down');
+      },
+      undefined,
+      (failure) => ({ top: 10, reason: failure.reason }),
+    );
+    expect(outcome).toMatchObject({ degraded: true, value: { top: 10, reason: 'error' } });
+    expect(cmd.snapshot().counts).toMatchObject({ failures: 1, fallbacks: 1 });
+    await expect(
+      cmd.executeWithOutcome(
+        async () => 'live',
+        undefined,
+        () => 'top',
+      ),
+    ).resolves.toEqual({
+      degraded: false,
+      value: 'live',
+    });
+  });
+
   it('does not open the breaker because the bulkhead was full', async () => {
     const clock = new FakeClock();
     const cmd = isolation('search', { clock, maxConcurrent: 1, breaker: { minimumRequests: 1 } });

@@ -77,8 +77,15 @@ export interface CommandPolicy<F = never> extends Policy<F> {
   readonly breaker: CircuitBreakerPolicy;
   readonly bulkhead: BulkheadPolicy;
   readonly timeout: TimeoutPolicy;
-  /** Like execute, but tells a real answer from a degraded one (see Outcome). */
-  executeWithOutcome<T>(fn: Work<T>, signal?: AbortSignal): Promise<Outcome<T, F>>;
+  /**
+   * Like execute, but tells a real answer from a degraded one (see Outcome). A fallback given here
+   * serves this call instead of the isolation's own (one dependency, different degraded answers).
+   */
+  executeWithOutcome<T, G = F>(
+    fn: Work<T>,
+    signal?: AbortSignal,
+    fallback?: (failure: Failure) => G | Promise<G>,
+  ): Promise<Outcome<T, G>>;
   /** Forces the breaker open (every call short-circuits to the fallback) until released. */
   isolate(): IsolationHandle;
   snapshot(): CommandSnapshot;
@@ -137,13 +144,18 @@ export function isolation<F = never>(
     }
   };
 
-  async function executeWithOutcome<T>(fn: Work<T>, signal?: AbortSignal): Promise<Outcome<T, F>> {
+  async function executeWithOutcome<T, G = F>(
+    fn: Work<T>,
+    signal?: AbortSignal,
+    fallback?: (failure: Failure) => G | Promise<G>,
+  ): Promise<Outcome<T, G>> {
     if (signal?.aborted) {
       counts.cancellations++;
       throw signal.reason;
     }
-    if (!produce) return { degraded: false, value: await counted(fn, signal) };
-    const outcome = await runWithFallback((s) => counted(fn, s), produce, signal);
+    const serve = fallback ?? (produce as ((failure: Failure) => G | Promise<G>) | undefined);
+    if (!serve) return { degraded: false, value: await counted(fn, signal) };
+    const outcome = await runWithFallback((s) => counted(fn, s), serve, signal);
     if (outcome.degraded) counts.fallbacks++;
     return outcome;
   }

@@ -9,7 +9,6 @@ import {
   type IsolationOptions,
   isolation,
   type Outcome,
-  runWithFallback,
 } from '../resilience/index.js';
 import { REGION_HEADER, USER_HEADER } from './http.js';
 import { ConnectError, type HttpAnswer, httpJson } from './http-client.js';
@@ -96,26 +95,16 @@ export class ServiceClient {
     opts: CallOptions,
     fallback: (failure: Failure) => F | Promise<F>,
   ): Promise<Outcome<CallResult<T>, F>> {
-    const outcome = await runWithFallback(
-      (signal) => this.command(service).execute((s) => this.attempt<T>(service, opts, s), signal),
-      fallback,
+    return this.command(service).executeWithOutcome(
+      (signal) => this.attempt<T>(service, opts, signal),
       opts.signal,
+      fallback,
     );
-    if (outcome.degraded) this.fallbacksServed.set(service, (this.fallbacksServed.get(service) ?? 0) + 1);
-    return outcome;
   }
-
-  private readonly fallbacksServed = new Map<string, number>();
 
   /** Every dependency's breaker and bulkhead, for /status and `flix status --breakers`. */
   snapshot(): CommandSnapshot[] {
-    return [...this.commands.values()].map((c) => {
-      const s = c.snapshot();
-      return {
-        ...s,
-        counts: { ...s.counts, fallbacks: s.counts.fallbacks + (this.fallbacksServed.get(c.name) ?? 0) },
-      };
-    });
+    return [...this.commands.values()].map((c) => c.snapshot());
   }
 
   private async attempt<T>(service: string, opts: CallOptions, signal: AbortSignal): Promise<CallResult<T>> {

@@ -93,31 +93,29 @@ export class EdgeMonitor {
 
   candidates(): EdgeCandidate[] {
     const now = Date.now();
-    return this.edges.map((e) => {
-      const s = this.state.get(e.name) as EdgeState;
-      return {
-        name: e.name,
-        zone: e.zone,
-        healthy: s.healthy,
-        titles: [...s.titles],
-        activeConnections: s.activeConnections,
-        recentBytes: s.recent.filter(([t]) => now - t < RECENT_MS).reduce((a, [, b]) => a + b, 0),
-      };
-    });
+    return this.withState((e, s) => ({
+      name: e.name,
+      zone: e.zone,
+      healthy: s.healthy,
+      titles: [...s.titles],
+      activeConnections: s.activeConnections,
+      recentBytes: s.recent.filter(([t]) => now - t < RECENT_MS).reduce((a, [, b]) => a + b, 0),
+    }));
   }
 
   snapshot() {
-    return this.edges.map((e) => {
-      const s = this.state.get(e.name) as EdgeState;
-      return {
-        name: e.name,
-        zone: e.zone,
-        healthy: s.healthy,
-        activeConnections: s.activeConnections,
-        titles: s.titles.size,
-        lastError: s.lastError,
-      };
-    });
+    return this.withState((e, s) => ({
+      name: e.name,
+      zone: e.zone,
+      healthy: s.healthy,
+      activeConnections: s.activeConnections,
+      titles: s.titles.size,
+      lastError: s.lastError,
+    }));
+  }
+
+  private withState<T>(view: (edge: MonitoredEdge, state: EdgeState) => T): T[] {
+    return this.edges.map((e) => view(e, this.state.get(e.name) as EdgeState));
   }
 
   /** Marks an edge down at once (a client reported it failing) until the next good probe. */
