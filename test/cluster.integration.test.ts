@@ -8,9 +8,9 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopbackPorts } from '../src/lib/cluster/ports.js';
 import { clusterSecrets } from '../src/lib/cluster/secrets.js';
-import { signedTitleUrl } from '../src/lib/edge/signing/secure-link.js';
 import { mysqlCredentials, originBucket } from '../src/lib/engines/credentials.js';
-import { originClient } from '../src/lib/engines/origin.js';
+import { signedTitleUrl } from '../src/lib/engines/edge/signing.js';
+import { originClient } from '../src/lib/engines/origin/driver.js';
 import { flix, groupAlive, pidAlive, waitFor } from './helpers/cli.js';
 import { firstMessage } from './helpers/kafka.js';
 

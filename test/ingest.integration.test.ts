@@ -6,12 +6,12 @@ import { execa } from 'execa';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterSecrets } from '../src/lib/cluster/secrets.js';
-import { signedTitleUrl, signTitlePrefix } from '../src/lib/edge/signing/secure-link.js';
 import { originBucket } from '../src/lib/engines/credentials.js';
-import { originClient } from '../src/lib/engines/origin.js';
-import { resolveRef } from '../src/lib/ingest/manifests.js';
-import { filesInHlsPlaylist, filesInMpd } from '../src/lib/media/validate.js';
-import { listKeys } from '../src/lib/origin/objects.js';
+import { signedTitleUrl, signTitlePrefix } from '../src/lib/engines/edge/signing.js';
+import { originClient } from '../src/lib/engines/origin/driver.js';
+import { listKeys } from '../src/lib/engines/origin/objects.js';
+import { filesInMpd } from '../src/lib/media/manifests/dash.js';
+import { filesInHlsPlaylist, resolveRef } from '../src/lib/media/manifests/hls.js';
 import { flix, repoRoot, waitFor } from './helpers/cli.js';
 import { synthClip } from './helpers/clips.js';
 

@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import chalk from 'chalk';
-import { FlixCommand } from '../lib/command.js';
-import { type CheckStatus, runDoctor } from '../lib/doctor/doctor.js';
-import { renderTable } from '../lib/ui/table.js';
+import { FlixCommand } from '../lib/core/command.js';
+import { renderTable } from '../lib/core/table.js';
+import { type CheckStatus, runDoctor } from '../lib/ops/doctor.js';
 
 const mark: Record<CheckStatus, string> = {
   ok: chalk.green('ok'),
@@ -44,7 +44,7 @@ export default class Doctor extends FlixCommand {
         this.log('\nNo problems found.');
       }
     }
-    if (problems.length) process.exitCode = 10;
+    if (problems.length) this.exitWith('problemsFound');
     return { ok: problems.length === 0, problems: problems.length, checks };
   }
 }

@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
-import { FlixCommand, nameFlag } from '../lib/command.js';
-import { resolveClusterName } from '../lib/paths.js';
+import { FlixCommand, nameFlag } from '../lib/core/command.js';
+import { resolveClusterName } from '../lib/core/paths.js';
+import { createProgress } from '../lib/ops/views/progress.js';
 import { down } from '../lib/runtime/native/down.js';
-import { createProgress } from '../lib/ui/progress.js';
 
 export default class Down extends FlixCommand {
   static override summary = 'Stop a cluster: nothing left running, no port left open';

@@ -1,16 +1,9 @@
 import { Args, Flags } from '@oclif/core';
-import { FlixCommand, nameFlag } from '../lib/command.js';
-import { FlixError } from '../lib/errors.js';
-import {
-  ingestUpload,
-  openDataPlane,
-  resumeUpload,
-  type TitleProgress,
-  type UploadProgress,
-  waitForTitle,
-} from '../lib/ingest/client.js';
-import { resolveClusterName } from '../lib/paths.js';
-import { IngestProgressView } from '../lib/ui/ingest-view.js';
+import { FlixCommand, nameFlag } from '../lib/core/command.js';
+import { FlixError } from '../lib/core/errors.js';
+import { resolveClusterName } from '../lib/core/paths.js';
+import { openDataPlane, runIngest } from '../lib/ops/ingest.js';
+import { IngestProgressView, ingestSummary } from '../lib/ops/views/ingest-view.js';
 
 export default class Ingest extends FlixCommand {
   static override summary = 'Upload a video and turn it into an adaptive-bitrate title (HLS + DASH)';
@@ -44,85 +37,45 @@ export default class Ingest extends FlixCommand {
 
   async run() {
     const { args, flags } = await this.parse(Ingest);
+    const list = (s: string) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
     if (!args.file && !flags.resume) {
       throw new FlixError('give a file to ingest, or --resume ID', {
         code: 'usage',
         nextStep: 'flix ingest movie.mov --title "Big Trip"',
       });
     }
-    const list = (s: string) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean);
-    const cluster = resolveClusterName(flags.name);
-    const plane = await openDataPlane(cluster);
+    const plane = await openDataPlane(resolveClusterName(flags.name));
     const view = this.jsonEnabled() ? null : new IngestProgressView();
-    const abort = new AbortController();
-    const onSigint = () => abort.abort();
-    process.once('SIGINT', onSigint);
-    const t0 = Date.now();
-    let lastUpload: UploadProgress | null = null;
-    const onUpload = (p: UploadProgress) => {
-      lastUpload = p;
-      view?.upload(p);
-    };
     try {
-      let id: string;
-      if (flags.resume) {
-        const t = await resumeUpload(plane, flags.resume, {
+      const r = await runIngest(
+        plane,
+        {
           file: args.file,
-          onProgress: onUpload,
-          signal: abort.signal,
-        });
-        id = t.id;
-      } else {
-        const file = args.file as string;
-        const title = flags.title ?? file.replace(/^.*\//, '').replace(/\.[^.]+$/, '');
-        id = await ingestUpload(
-          plane,
-          {
-            file,
-            title,
-            year: flags.year ?? null,
-            genres: list(flags.genres),
-            regions: list(flags.regions).map((r) => r.toUpperCase()),
-          },
-          { onProgress: onUpload, signal: abort.signal },
-        );
-      }
-      view?.line(`uploaded ${id}; the job is queued`);
-      let final: TitleProgress | null = null;
-      if (flags.wait) {
-        final = await waitForTitle(plane, id, (p) => view?.progress(p), {
+          resume: flags.resume,
+          title: flags.title,
+          year: flags.year ?? null,
+          genres: list(flags.genres),
+          regions: list(flags.regions).map((x) => x.toUpperCase()),
+          wait: flags.wait,
           timeoutMs: flags.timeout * 1000,
-          signal: abort.signal,
-        });
-      }
+        },
+        {
+          onUpload: (p) => view?.upload(p),
+          onUploaded: (id) => view?.line(`uploaded ${id}; the job is queued`),
+          onProgress: (p) => view?.progress(p),
+          signal: this.signal,
+        },
+      );
       view?.done();
-      const seconds = (Date.now() - t0) / 1000;
-      if (!this.jsonEnabled()) {
-        this.log(
-          final
-            ? `${id} is ready in ${seconds.toFixed(1)}s: ${Object.keys(final.tasks.byRendition).filter((r) => r !== 'audio').length} video renditions from ${final.tasks.total} encodes. \`flix titles show ${id}\` for details.`
-            : `${id} uploaded; follow it with \`flix titles show ${id}\` or \`flix ingest --resume ${id} --wait\`.`,
-        );
-      }
-      const upload = lastUpload as UploadProgress | null;
-      return {
-        id,
-        status: final ? final.title.status : 'uploaded',
-        seconds,
-        upload: upload
-          ? { bytes: upload.bytesTotal, parts: upload.partsTotal, resumedParts: upload.resumedParts }
-          : null,
-        stageTimes: final
-          ? Object.fromEntries(Object.entries(final.stageTimes).map(([k, v]) => [k, v.seconds]))
-          : null,
-      };
+      if (!this.jsonEnabled()) this.log(ingestSummary(r));
+      const { final: _final, ...result } = r;
+      return result;
     } finally {
       view?.done();
-      process.off('SIGINT', onSigint);
       await plane.close();
     }
   }

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageRoot } from '../lib/paths.js';
+import { packageRoot } from '../lib/core/paths.js';
 
 /** Command ids from the folder layout: src/commands/chaos/kill-zone.ts is `chaos:kill-zone`. */
 function commandIds(dir: string): string[] {

@@ -1,13 +1,14 @@
 import { Args, Flags } from '@oclif/core';
-import { publicApiUrl, runningClusterEndpoints } from '../lib/cluster/endpoints.js';
-import { FlixCommand, nameFlag } from '../lib/command.js';
-import { FlixError } from '../lib/errors.js';
-import { resolveClusterName } from '../lib/paths.js';
-import { parseBandwidthProfile } from '../lib/playback/abr/bandwidth.js';
-import { readUserToken } from '../lib/playback/client/api.js';
-import { playSession } from '../lib/playback/client/session.js';
-import { parseMediaDuration } from '../lib/playback/client/throttle.js';
-import { progressLine, summaryLines } from '../lib/playback/client/view.js';
+import { publicApiUrl } from '../lib/cluster/endpoints.js';
+import { FlixCommand, nameFlag } from '../lib/core/command.js';
+import { FlixError } from '../lib/core/errors.js';
+import { resolveClusterName } from '../lib/core/paths.js';
+import { parseBandwidthProfile } from '../lib/player/abr/bandwidth.js';
+import { readUserToken } from '../lib/player/client/api.js';
+import { playSession } from '../lib/player/client/session.js';
+import { parseMediaDuration } from '../lib/player/client/throttle.js';
+import { progressLine, summaryLines } from '../lib/player/view.js';
+import { runningClusterEndpoints } from '../lib/runtime/index.js';
 
 export default class Play extends FlixCommand {
   static override summary = 'Play a title like a real adaptive-bitrate player (HLS, or DASH with --dash)';
@@ -78,36 +79,29 @@ export default class Play extends FlixCommand {
         nextStep: 'add services.elb to the cluster file and `flix up` again',
       });
     }
-    const abort = new AbortController();
-    const onSigint = () => abort.abort(new Error('interrupted'));
-    process.once('SIGINT', onSigint);
-    try {
-      const result = await playSession(
-        {
-          api,
-          token,
-          title: args.title,
-          protocol: flags.dash ? 'dash' : 'hls',
-          profile,
-          speed,
-          playSeconds,
-          fromStart: flags['from-start'],
-          edgeTimeoutMs: flags['edge-timeout'],
-          user: flags.user,
-          cluster,
+    const result = await playSession(
+      {
+        api,
+        token,
+        title: args.title,
+        protocol: flags.dash ? 'dash' : 'hls',
+        profile,
+        speed,
+        playSeconds,
+        fromStart: flags['from-start'],
+        edgeTimeoutMs: flags['edge-timeout'],
+        user: flags.user,
+        cluster,
+      },
+      {
+        signal: this.signal,
+        onEvent: (e) => {
+          const line = progressLine(e);
+          if (line) process.stderr.write(`${line}\n`);
         },
-        {
-          signal: abort.signal,
-          onEvent: (e) => {
-            const line = progressLine(e);
-            if (line) process.stderr.write(`${line}\n`);
-          },
-        },
-      );
-      if (!this.jsonEnabled()) this.log(summaryLines(result).join('\n'));
-      return result;
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
+      },
+    );
+    if (!this.jsonEnabled()) this.log(summaryLines(result).join('\n'));
+    return result;
   }
 }

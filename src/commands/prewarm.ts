@@ -1,6 +1,10 @@
 import { Flags } from '@oclif/core';
 import { clusterSecrets } from '../lib/cluster/secrets.js';
-import { FlixCommand, nameFlag } from '../lib/command.js';
+import { FlixCommand, nameFlag } from '../lib/core/command.js';
+import { FlixError } from '../lib/core/errors.js';
+import { resolveClusterName } from '../lib/core/paths.js';
+import { renderTable } from '../lib/core/table.js';
+import { openDataPlane } from '../lib/ops/ingest.js';
 import {
   chooseEdges,
   type EdgeWarmReport,
@@ -8,12 +12,8 @@ import {
   prewarm,
   prewarmTitles,
   type TitleWarmReport,
-} from '../lib/edge/prewarm.js';
-import { PrewarmProgressView, prewarmRows } from '../lib/edge/prewarm-view.js';
-import { FlixError } from '../lib/errors.js';
-import { openDataPlane } from '../lib/ingest/client.js';
-import { resolveClusterName } from '../lib/paths.js';
-import { renderTable } from '../lib/ui/table.js';
+} from '../lib/ops/prewarm.js';
+import { PrewarmProgressView, prewarmRows } from '../lib/ops/views/prewarm-view.js';
 
 /** Signed URLs the prewarm uses stay valid this long. */
 const LINK_SECONDS = 3600;
@@ -62,9 +62,6 @@ export default class Prewarm extends FlixCommand {
     }
     const cluster = resolveClusterName(flags.name);
     const plane = await openDataPlane(cluster);
-    const abort = new AbortController();
-    const onSigint = () => abort.abort();
-    process.once('SIGINT', onSigint);
     const view = new PrewarmProgressView();
     try {
       const edges = chooseEdges(plane.endpoints.edges, flags.zone);
@@ -77,7 +74,7 @@ export default class Prewarm extends FlixCommand {
         secret: edgeSigningKey,
         expiresAt: Math.floor(Date.now() / 1000) + LINK_SECONDS,
         concurrency: flags.concurrency,
-        signal: abort.signal,
+        signal: this.signal,
         onProgress: (p) => view.progress(p),
       });
       view.done();
@@ -105,7 +102,6 @@ export default class Prewarm extends FlixCommand {
       return result;
     } finally {
       view.done();
-      process.off('SIGINT', onSigint);
       await plane.close();
     }
   }

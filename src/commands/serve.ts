@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { FlixCommand } from '../lib/command.js';
-import { type ServiceId, serviceIds } from '../lib/services/catalog.js';
-import { runService } from '../lib/services/runtime.js';
+import { type ServiceId, serviceIds } from '../lib/cluster/service-kinds.js';
+import { FlixCommand } from '../lib/core/command.js';
+import { serveService } from '../lib/services/registry.js';
 
 export default class Serve extends FlixCommand {
   static override summary =
@@ -26,7 +26,7 @@ export default class Serve extends FlixCommand {
 
   async run() {
     const { args, flags } = await this.parse(Serve);
-    await runService(args.service as ServiceId, flags.name, flags.component);
+    await serveService(args.service as ServiceId, flags.name, flags.component);
     // keeps running until SIGTERM
     await new Promise(() => {});
   }

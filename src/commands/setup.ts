@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline/promises';
 import { Flags } from '@oclif/core';
-import { FlixCommand } from '../lib/command.js';
-import { FlixError } from '../lib/errors.js';
-import { setup } from '../lib/setup/setup.js';
-import { renderTable } from '../lib/ui/table.js';
+import { FlixCommand } from '../lib/core/command.js';
+import { FlixError } from '../lib/core/errors.js';
+import { renderTable } from '../lib/core/table.js';
+import { setup } from '../lib/ops/setup/setup.js';
 
 export default class Setup extends FlixCommand {
   static override summary = 'Install every engine flix needs, once';

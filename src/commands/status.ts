@@ -1,15 +1,15 @@
 import { Flags } from '@oclif/core';
-import { FlixCommand, nameFlag } from '../lib/command.js';
-import { FlixError } from '../lib/errors.js';
-import { resolveClusterName } from '../lib/paths.js';
-import { clusterLiveness } from '../lib/runtime/native/liveness.js';
-import { httpJson } from '../lib/services/http-client.js';
+import { FlixCommand, nameFlag } from '../lib/core/command.js';
+import { FlixError } from '../lib/core/errors.js';
+import { resolveClusterName } from '../lib/core/paths.js';
 import {
   collectBreakers,
   componentJson,
   renderBreakersTable,
   renderClusterTable,
-} from '../lib/ui/cluster-view.js';
+} from '../lib/ops/views/cluster-view.js';
+import { httpJson } from '../lib/platform/http/client.js';
+import { clusterLiveness } from '../lib/runtime/native/liveness.js';
 
 export default class Status extends FlixCommand {
   static override summary =
@@ -47,7 +47,7 @@ export default class Status extends FlixCommand {
       );
       this.log(renderClusterTable(state));
     }
-    if (state.phase === 'running' && unhealthy.length > 0) process.exitCode = 8;
+    if (state.phase === 'running' && unhealthy.length > 0) this.exitWith('componentFailed');
     const breakers = flags.breakers
       ? await collectBreakers(state.components, async (url) => {
           const r = await httpJson(url, { signal: AbortSignal.timeout(2000) });

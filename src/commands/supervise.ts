@@ -1,11 +1,6 @@
 import { Flags } from '@oclif/core';
-import { readJson } from '../lib/cluster/state.js';
-import { FlixCommand } from '../lib/command.js';
-import { FlixError } from '../lib/errors.js';
-import { clusterPaths, enginesDir } from '../lib/paths.js';
-import type { SupervisorPlan } from '../lib/runtime/native/plan-file.js';
-import { engineRunAs } from '../lib/runtime/native/run-as.js';
-import { Supervisor } from '../lib/runtime/native/supervisor.js';
+import { FlixCommand } from '../lib/core/command.js';
+import { runSupervisor } from '../lib/runtime/native/supervisor.js';
 
 export default class Supervise extends FlixCommand {
   static override hidden = true;
@@ -14,20 +9,6 @@ export default class Supervise extends FlixCommand {
 
   async run() {
     const { flags } = await this.parse(Supervise);
-    const paths = clusterPaths(flags.name);
-    const plan = await readJson<SupervisorPlan>(paths.plan);
-    if (!plan)
-      throw new FlixError(`no plan for cluster '${flags.name}'`, {
-        code: 'notRunning',
-        nextStep: 'use `flix up`',
-      });
-    const runAs = engineRunAs();
-    const supervisor = new Supervisor(plan, paths, {
-      clusterName: plan.name,
-      enginesDir: enginesDir(),
-      runAs: runAs === 'missing' ? null : runAs,
-    });
-    const code = await supervisor.run();
-    process.exit(code);
+    process.exit(await runSupervisor(flags.name));
   }
 }

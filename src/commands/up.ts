@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
 import { resolveClusterFile } from '../lib/cluster/definition.js';
-import { FlixCommand, nameFlag } from '../lib/command.js';
-import { resolveClusterName } from '../lib/paths.js';
+import { FlixCommand, nameFlag } from '../lib/core/command.js';
+import { resolveClusterName } from '../lib/core/paths.js';
+import { componentJson, renderClusterTable } from '../lib/ops/views/cluster-view.js';
+import { createProgress } from '../lib/ops/views/progress.js';
 import { up } from '../lib/runtime/native/up.js';
-import { componentJson, renderClusterTable } from '../lib/ui/cluster-view.js';
-import { createProgress } from '../lib/ui/progress.js';
 
 export default class Up extends FlixCommand {
   static override summary = 'Start a cluster and wait until every component is healthy';
@@ -36,15 +36,12 @@ Exit codes: 0 running, 3 invalid cluster file, 4 engine missing (run flix setup)
     const progress = this.jsonEnabled()
       ? null
       : createProgress(`Starting cluster '${name}' (${clusterFile})`);
-    const abort = new AbortController();
-    const onSigint = () => abort.abort();
-    process.once('SIGINT', onSigint);
     try {
       const t0 = Date.now();
       const state = await up({
         name,
         clusterFile,
-        signal: abort.signal,
+        signal: this.signal,
         onProgress: (s) => progress?.update(s.components),
       });
       progress?.done();
@@ -58,7 +55,6 @@ Exit codes: 0 running, 3 invalid cluster file, 4 engine missing (run flix setup)
       return { name, phase: state.phase, seconds, components: state.components.map((c) => componentJson(c)) };
     } finally {
       progress?.done();
-      process.off('SIGINT', onSigint);
     }
   }
 }

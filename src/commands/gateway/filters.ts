@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
-import { runningClusterEndpoints } from '../../lib/cluster/endpoints.js';
-import { FlixCommand, nameFlag } from '../../lib/command.js';
-import { FlixError } from '../../lib/errors.js';
-import { gatewayFilters } from '../../lib/gateway/admin-client.js';
-import { resolveClusterName } from '../../lib/paths.js';
-import { renderTable } from '../../lib/ui/table.js';
+import { FlixCommand, nameFlag } from '../../lib/core/command.js';
+import { FlixError } from '../../lib/core/errors.js';
+import { resolveClusterName } from '../../lib/core/paths.js';
+import { renderTable } from '../../lib/core/table.js';
+import { gatewayFilters } from '../../lib/ops/gateway-filters.js';
+import { runningClusterEndpoints } from '../../lib/runtime/index.js';
 
 export default class GatewayFiltersCommand extends FlixCommand {
   static override summary =
@@ -75,7 +75,7 @@ export default class GatewayFiltersCommand extends FlixCommand {
         details: silent.map((g) => `${g.instance}: ${g.error}`).join('\n'),
       });
     }
-    if (silent.length > 0) process.exitCode = 8;
+    if (silent.length > 0) this.exitWith('componentFailed');
     return { change: change ?? null, gateways };
   }
 }

@@ -1,7 +1,8 @@
 import { Args } from '@oclif/core';
-import { FlixCommand, nameFlag } from '../../lib/command.js';
-import { deleteTitle, openDataPlane } from '../../lib/ingest/client.js';
-import { resolveClusterName } from '../../lib/paths.js';
+import { FlixCommand, nameFlag } from '../../lib/core/command.js';
+import { resolveClusterName } from '../../lib/core/paths.js';
+import { openDataPlane } from '../../lib/ops/ingest.js';
+import { deleteTitle } from '../../lib/ops/titles.js';
 
 export default class TitlesDelete extends FlixCommand {
   static override summary = 'Delete a title: its original, encodes, packaged files and catalog rows';

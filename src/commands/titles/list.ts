@@ -1,10 +1,8 @@
-import { getJob } from '../../lib/catalog/jobs.js';
-import { listTitles } from '../../lib/catalog/titles.js';
-import { FlixCommand, nameFlag } from '../../lib/command.js';
-import { openDataPlane } from '../../lib/ingest/client.js';
-import { resolveClusterName } from '../../lib/paths.js';
-import { formatBytes } from '../../lib/ui/ingest-view.js';
-import { renderTable } from '../../lib/ui/table.js';
+import { FlixCommand, nameFlag } from '../../lib/core/command.js';
+import { resolveClusterName } from '../../lib/core/paths.js';
+import { openDataPlane } from '../../lib/ops/ingest.js';
+import { listTitleSummaries } from '../../lib/ops/titles.js';
+import { renderTitleList } from '../../lib/ops/views/titles-view.js';
 
 export default class TitlesList extends FlixCommand {
   static override summary = 'List the titles of a cluster: id, title, status, duration, renditions, size';
@@ -15,40 +13,9 @@ export default class TitlesList extends FlixCommand {
     const { flags } = await this.parse(TitlesList);
     const plane = await openDataPlane(resolveClusterName(flags.name));
     try {
-      const titles = await listTitles(plane.db);
-      const rows = [];
-      for (const t of titles) {
-        const job = await getJob(plane.db, t.id);
-        const plan = job?.plan as { ladder?: { video: Array<{ name: string }> } } | null;
-        rows.push({
-          id: t.id,
-          title: t.title,
-          status: t.status,
-          stage: job?.stage ?? null,
-          durationSeconds: Number((t.media as { durationSeconds?: number }).durationSeconds ?? 0),
-          renditions: plan?.ladder?.video.map((v) => v.name) ?? [],
-          sourceBytes: t.sourceBytes,
-        });
-      }
-      if (!this.jsonEnabled()) {
-        if (rows.length === 0)
-          this.log('No titles yet. `flix ingest movie.mov --title "Big Trip"` adds one.');
-        else
-          this.log(
-            renderTable(
-              ['id', 'title', 'status', 'duration', 'renditions', 'size'],
-              rows.map((r) => [
-                r.id,
-                r.title,
-                r.status === 'processing' ? `processing (${r.stage})` : r.status,
-                `${r.durationSeconds.toFixed(1)}s`,
-                r.renditions.join(',') || '-',
-                formatBytes(r.sourceBytes),
-              ]),
-            ),
-          );
-      }
-      return { titles: rows };
+      const titles = await listTitleSummaries(plane);
+      if (!this.jsonEnabled()) this.log(renderTitleList(titles));
+      return { titles };
     } finally {
       await plane.close();
     }

@@ -1,8 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { FlixCommand, nameFlag } from '../../lib/command.js';
-import { resolveClusterName } from '../../lib/paths.js';
-import { parseTtl, saveUserToken, usersCall } from '../../lib/users/admin.js';
-import type { User } from '../../lib/users/db.js';
+import { FlixCommand, nameFlag } from '../../lib/core/command.js';
+import { resolveClusterName } from '../../lib/core/paths.js';
+import { createUser, parseTtl } from '../../lib/ops/users.js';
 
 export default class UsersCreate extends FlixCommand {
   static override summary = 'Create a user with a plan and a region, and print an API token for it';
@@ -32,24 +31,18 @@ export default class UsersCreate extends FlixCommand {
   async run() {
     const { args, flags } = await this.parse(UsersCreate);
     const cluster = resolveClusterName(flags.name);
-    const created = await usersCall<{ user: User; token: string; expiresAt: string }>(
-      cluster,
-      'POST',
-      '/v1/users',
-      {
-        name: args.user,
-        plan: flags.plan,
-        region: flags.region,
-        tokenTtlSeconds: parseTtl(flags['token-ttl']),
-      },
-    );
-    const tokenFile = await saveUserToken(cluster, args.user, created.token);
+    const created = await createUser(cluster, {
+      name: args.user,
+      plan: flags.plan,
+      region: flags.region,
+      tokenTtlSeconds: parseTtl(flags['token-ttl']),
+    });
     if (!this.jsonEnabled()) {
       this.logToStderr(
-        `created ${created.user.name} (${created.user.id}): plan ${created.user.plan.id}, region ${created.user.region}; token valid until ${created.expiresAt}, saved in ${tokenFile}`,
+        `created ${created.user.name} (${created.user.id}): plan ${created.user.plan.id}, region ${created.user.region}; token valid until ${created.expiresAt}, saved in ${created.tokenFile}`,
       );
       this.log(created.token);
     }
-    return { ...created, tokenFile };
+    return created;
   }
 }

@@ -1,8 +1,7 @@
-import { FlixCommand, nameFlag } from '../../lib/command.js';
-import { resolveClusterName } from '../../lib/paths.js';
-import { renderTable } from '../../lib/ui/table.js';
-import { usersCall } from '../../lib/users/admin.js';
-import type { User } from '../../lib/users/db.js';
+import { FlixCommand, nameFlag } from '../../lib/core/command.js';
+import { resolveClusterName } from '../../lib/core/paths.js';
+import { renderTable } from '../../lib/core/table.js';
+import { listUsers } from '../../lib/ops/users.js';
 
 export default class UsersList extends FlixCommand {
   static override summary = 'List the users of a cluster with their plan, region and subscription';
@@ -11,7 +10,7 @@ export default class UsersList extends FlixCommand {
 
   async run() {
     const { flags } = await this.parse(UsersList);
-    const { users } = await usersCall<{ users: User[] }>(resolveClusterName(flags.name), 'GET', '/v1/users');
+    const users = await listUsers(resolveClusterName(flags.name));
     if (!this.jsonEnabled()) {
       this.log(
         renderTable(

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { FlixCommand, nameFlag } from '../../lib/command.js';
-import { resolveClusterName } from '../../lib/paths.js';
-import { parseTtl, saveUserToken, usersCall } from '../../lib/users/admin.js';
+import { FlixCommand, nameFlag } from '../../lib/core/command.js';
+import { resolveClusterName } from '../../lib/core/paths.js';
+import { issueToken, parseTtl } from '../../lib/ops/users.js';
 
 export default class UsersToken extends FlixCommand {
   static override summary = "Issue a new API token for a user (and keep it as the user's token)";
@@ -21,19 +21,13 @@ export default class UsersToken extends FlixCommand {
   async run() {
     const { args, flags } = await this.parse(UsersToken);
     const cluster = resolveClusterName(flags.name);
-    const issued = await usersCall<{ user: { id: string; name: string }; token: string; expiresAt: string }>(
-      cluster,
-      'POST',
-      `/v1/users/${encodeURIComponent(args.user)}/tokens`,
-      { ttlSeconds: parseTtl(flags.ttl) },
-    );
-    const tokenFile = flags['no-save'] ? null : await saveUserToken(cluster, issued.user.name, issued.token);
+    const issued = await issueToken(cluster, args.user, parseTtl(flags.ttl), !flags['no-save']);
     if (!this.jsonEnabled()) {
       this.logToStderr(
-        `token for ${issued.user.name} valid until ${issued.expiresAt}${tokenFile ? `, saved in ${tokenFile}` : ''}`,
+        `token for ${issued.user.name} valid until ${issued.expiresAt}${issued.tokenFile ? `, saved in ${issued.tokenFile}` : ''}`,
       );
       this.log(issued.token);
     }
-    return { ...issued, tokenFile };
+    return issued;
   }
 }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FlixError } from '../errors.js';
-import { builtinClustersDir } from '../paths.js';
+import type { FlixError } from '../core/errors.js';
+import { builtinClustersDir } from '../core/paths.js';
 import { parseClusterDefinition } from './definition.js';
 
 const parse = (text: string) => parseClusterDefinition(text, 'my.yaml');

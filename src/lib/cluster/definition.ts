@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { FlixError } from '../errors.js';
-import { builtinClustersDir } from '../paths.js';
+import { FlixError } from '../core/errors.js';
+import { builtinClustersDir } from '../core/paths.js';
 
 /**
  * A cluster definition (cluster/*.yaml): zones, restart policy, timeouts and, per engine, whether
@@ -189,7 +189,6 @@ const schema = z.strictObject({
 });
 
 export type ClusterDefinition = z.infer<typeof schema>;
-export type EngineSettings = ClusterDefinition['engines'];
 
 export interface LoadedDefinition {
   file: string;

@@ -1,9 +1,7 @@
-import { FlixError } from '../errors.js';
-import { clusterPaths } from '../paths.js';
-import { clusterLiveness } from '../runtime/native/liveness.js';
-import type { SupervisorPlan } from '../runtime/native/plan-file.js';
+import { clusterPaths } from '../core/paths.js';
 import type { ComponentPlan } from './components.js';
 import { readJson } from './state.js';
+import type { SupervisorPlan } from './supervisor-plan.js';
 
 /** Where a running cluster's engines and services answer, for its services and for commands. */
 export interface ClusterEndpoints {
@@ -47,22 +45,6 @@ export async function readPlan(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<SupervisorPlan | null> {
   return readJson<SupervisorPlan>(clusterPaths(name, env).plan);
-}
-
-/** The endpoints of a cluster that is running; a clear error if it is not. */
-export async function runningClusterEndpoints(
-  name: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<ClusterEndpoints> {
-  const live = await clusterLiveness(name, env);
-  const plan = await readPlan(name, env);
-  if (!live.supervisorAlive || !plan || live.state?.phase !== 'running') {
-    throw new FlixError(`cluster '${name}' is not running`, {
-      code: 'notRunning',
-      nextStep: `\`flix up --name ${name}\` starts it`,
-    });
-  }
-  return endpointsFromPlan(name, plan.components);
 }
 
 /** The cluster's public entry point: the ELB in front of the gateways (null when it runs none). */

@@ -1,4 +1,4 @@
-import { FlixError } from '../errors.js';
+import { FlixError } from '../core/errors.js';
 
 export interface Node {
   name: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clusterPaths } from '../paths.js';
+import { clusterPaths } from '../core/paths.js';
 import { parseClusterDefinition } from './definition.js';
 import { planCluster, portRequests } from './plan.js';
 

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { engineCatalog, engineIds } from '../engines/catalog.js';
-import { FlixError } from '../errors.js';
-import type { ClusterPaths } from '../paths.js';
-import { type ServiceId, serviceCatalog, serviceIds } from '../services/catalog.js';
+import { FlixError } from '../core/errors.js';
+import type { ClusterPaths } from '../core/paths.js';
 import type { ComponentPlan, EngineId, RunnerId } from './components.js';
 import type { ClusterDefinition } from './definition.js';
+import { engineCatalog, engineIds } from './engine-kinds.js';
 import type { PortAssignment, PortRequest } from './ports.js';
+import { type ServiceId, serviceCatalog, serviceIds } from './service-kinds.js';
 
 interface Instance {
   name: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlixError } from '../errors.js';
+import { FlixError } from '../core/errors.js';
 import { assignPorts, autoRangeFor, type PortEnvironment } from './ports.js';
 
 const busy = (...ports: number[]): PortEnvironment => ({ isFree: async (p) => !ports.includes(p) });

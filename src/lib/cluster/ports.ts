@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { FlixError } from '../errors.js';
+import { FlixError } from '../core/errors.js';
 
 export interface PortRequest {
   /** component name */

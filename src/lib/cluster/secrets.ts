@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { clusterDir } from '../paths.js';
+import { clusterDir } from '../core/paths.js';
 
 /**
  * A cluster's secrets, made once per cluster name at its first `flix up` and kept (mode 0600) in

@@ -1,5 +1,14 @@
 import type { ComponentPlan } from '../cluster/components.js';
-import type { LaunchSpec } from '../runtime/native/processes.js';
+
+/** The foreground process that runs a component. */
+export interface LaunchSpec {
+  file: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+}
 
 /** What a driver needs to know about the machine it starts an engine on. */
 export interface EngineContext {
@@ -11,7 +20,7 @@ export interface EngineContext {
 }
 
 /**
- * How the native runtime starts one engine and tells it is healthy (STYLE.md #9: a builder plus
+ * How the native runtime starts one engine and tells it is healthy (a builder plus
  * a readiness strategy; here readiness is always a query through the engine's real client).
  */
 export interface EngineDriver {

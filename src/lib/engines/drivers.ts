@@ -1,13 +1,13 @@
 import type { RunnerId } from '../cluster/components.js';
-import { serviceDriver } from '../services/service-driver.js';
-import { cassandraDriver } from './cassandra.js';
+import { cassandraDriver } from './cassandra/driver.js';
 import type { EngineDriver } from './driver.js';
-import { edgeDriver } from './edge.js';
-import { elasticsearchDriver } from './elasticsearch.js';
-import { kafkaDriver } from './kafka.js';
-import { memcachedDriver } from './memcached.js';
-import { mysqlDriver } from './mysql.js';
-import { originDriver } from './origin.js';
+import { edgeDriver } from './edge/driver.js';
+import { elasticsearchDriver } from './elasticsearch/driver.js';
+import { serviceDriver } from './flix-service.js';
+import { kafkaDriver } from './kafka/driver.js';
+import { memcachedDriver } from './memcached/driver.js';
+import { mysqlDriver } from './mysql/driver.js';
+import { originDriver } from './origin/driver.js';
 
 const drivers: Record<RunnerId, EngineDriver> = {
   kafka: kafkaDriver,

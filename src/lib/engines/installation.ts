@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineId } from '../cluster/components.js';
+import { engineCatalog } from '../cluster/engine-kinds.js';
 import { findBinary } from './binaries.js';
-import { engineCatalog } from './catalog.js';
 import { type EngineVersions, installedMarker, mavenEngineHome } from './versions.js';
 
 export interface EngineInstallation {

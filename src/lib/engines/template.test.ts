@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { templatesDir } from '../paths.js';
+import { templatesDir } from '../core/paths.js';
 import { renderTemplate } from './template.js';
 import { engineVersions } from './versions.js';
 

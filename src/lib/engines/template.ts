@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { templatesDir } from '../paths.js';
+import { templatesDir } from '../core/paths.js';
 
 /** Replace every {{name}}; an unknown placeholder is a bug, so it throws rather than ship a broken config. */
 export function renderTemplate(

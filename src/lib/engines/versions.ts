@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { templatesDir } from '../paths.js';
+import { templatesDir } from '../core/paths.js';
 
 /** The pinned versions of the JVM engines, read from templates/engines/pom.xml (the one place they are set). */
 export interface EngineVersions {

@@ -1,5 +1,5 @@
 /**
- * The media library's two kinds of error (STYLE.md #3):
+ * The media library's two kinds of error:
  *
  * - {@link MediaError}: the source file is unusable (empty, not a video, cut off, too short). The
  *   uploader can fix it; the message says what is wrong and what to do. `reason` is a short machine

@@ -11,6 +11,8 @@ export * from './encode.js';
 export * from './encoder-args.js';
 export * from './errors.js';
 export * from './ladder.js';
+export * from './manifests/dash.js';
+export * from './manifests/hls.js';
 export * from './package.js';
 export * from './probe.js';
 export * from './single-pass.js';

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  hlsSegments,
-  type PackagedVariant,
-  rewriteHlsMaster,
-  rewriteHlsMedia,
-  segmentBitrates,
-} from './package.js';
+import { hlsSegments } from './manifests/hls.js';
+import { type PackagedVariant, rewriteHlsMaster, rewriteHlsMedia, segmentBitrates } from './package.js';
 
 // what ffmpeg 5.1's dash muxer writes with -hls_playlist 1
 const master = [
@@ -89,15 +84,6 @@ describe('rewriteHlsMedia', () => {
     expect(out).toContain('#EXT-X-VERSION:6\n#EXT-X-PLAYLIST-TYPE:VOD\n');
     expect(out).not.toContain('PROGRAM-DATE-TIME');
     expect(hlsSegments(out)).toEqual(hlsSegments(media));
-  });
-});
-
-describe('hlsSegments', () => {
-  it('pairs every segment with its EXTINF duration', () => {
-    expect(hlsSegments(media)).toEqual([
-      { uri: 'seg-0-00001.m4s', duration: 4 },
-      { uri: 'seg-0-00002.m4s', duration: 2 },
-    ]);
   });
 });
 

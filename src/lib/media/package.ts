@@ -1,6 +1,7 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { aspectRatio, type Rendition } from './ladder.js';
+import { hlsSegments } from './manifests/hls.js';
 import { ffmpegBase, mediaPath, type RunOptions, runTool, withTempDir } from './tools.js';
 
 export interface PackageInput extends RunOptions {
@@ -162,21 +163,6 @@ export function segmentBitrates(
   const full = segments.filter((s) => s.seconds >= segmentSeconds / 2);
   const peak = Math.max(average, ...full.map((s) => Math.ceil((s.bytes * 8) / s.seconds)));
   return { peak, average };
-}
-
-/** The media segments of an HLS media playlist with their EXTINF durations. Pure. */
-export function hlsSegments(text: string): Array<{ uri: string; duration: number }> {
-  const out: Array<{ uri: string; duration: number }> = [];
-  let duration: number | null = null;
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(line.slice('#EXTINF:'.length));
-    else if (line && !line.startsWith('#')) {
-      out.push({ uri: line, duration: duration ?? 0 });
-      duration = null;
-    }
-  }
-  return out;
 }
 
 /**

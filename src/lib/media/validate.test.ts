@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  durationMatches,
-  filesInHlsPlaylist,
-  filesInMpd,
-  keyframeProblems,
-  segmentBoundaries,
-} from './validate.js';
+import { durationMatches, keyframeProblems, segmentBoundaries } from './validate.js';
 
 describe('durationMatches', () => {
   it('accepts a difference of up to one segment, either way', () => {
@@ -49,75 +43,5 @@ describe('keyframeProblems', () => {
 
   it('reports a file without keyframes', () => {
     expect(keyframeProblems([], [0], 0.01)).toEqual(['no keyframes at all']);
-  });
-});
-
-describe('filesInHlsPlaylist', () => {
-  it('lists the media playlists of a master, audio renditions included', () => {
-    const master = [
-      '#EXTM3U',
-      '#EXT-X-VERSION:7',
-      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="group_A1",NAME="audio_2",DEFAULT=YES,URI="media_2.m3u8"',
-      '#EXT-X-STREAM-INF:BANDWIDTH=867238,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2",AUDIO="group_A1"',
-      'media_0.m3u8',
-      '',
-      '#EXT-X-STREAM-INF:BANDWIDTH=484642,RESOLUTION=426x240,CODECS="avc1.640015,mp4a.40.2",AUDIO="group_A1"',
-      'media_1.m3u8',
-    ].join('\n');
-    expect(filesInHlsPlaylist(master)).toEqual(['media_2.m3u8', 'media_0.m3u8', 'media_1.m3u8']);
-  });
-
-  it('lists the init segment and the media segments of a media playlist', () => {
-    const media = [
-      '#EXTM3U',
-      '#EXT-X-TARGETDURATION:4',
-      '#EXT-X-MAP:URI="init-0.m4s"',
-      '#EXTINF:4.000000,',
-      'seg-0-00001.m4s',
-      '#EXTINF:2.000000,',
-      'seg-0-00002.m4s',
-      '#EXT-X-ENDLIST',
-    ].join('\r\n');
-    expect(filesInHlsPlaylist(media)).toEqual(['init-0.m4s', 'seg-0-00001.m4s', 'seg-0-00002.m4s']);
-  });
-});
-
-describe('filesInMpd', () => {
-  it('expands SegmentTemplate + SegmentTimeline for every Representation', () => {
-    const mpd = `<?xml version="1.0" encoding="utf-8"?>
-<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">
-  <Period id="0" start="PT0.0S">
-    <AdaptationSet id="0" contentType="video">
-      <Representation id="0" mimeType="video/mp4" codecs="avc1.64001e" bandwidth="738737" width="640" height="360">
-        <SegmentTemplate timescale="15360" initialization="init-$RepresentationID$.m4s" media="seg-$RepresentationID$-$Number%05d$.m4s" startNumber="1">
-          <SegmentTimeline>
-            <S t="0" d="61440" r="2" />
-            <S d="30720" />
-          </SegmentTimeline>
-        </SegmentTemplate>
-      </Representation>
-    </AdaptationSet>
-    <AdaptationSet id="1" contentType="audio">
-      <Representation id="1" mimeType="audio/mp4" bandwidth="124335">
-        <SegmentTemplate timescale="48000" initialization="a-$Bandwidth$.m4s" media="a-$Time$.m4s" startNumber="5">
-          <SegmentTimeline>
-            <S t="1000" d="189440" />
-            <S d="99328" />
-          </SegmentTimeline>
-        </SegmentTemplate>
-      </Representation>
-    </AdaptationSet>
-  </Period>
-</MPD>`;
-    expect(filesInMpd(mpd)).toEqual([
-      'init-0.m4s',
-      'seg-0-00001.m4s',
-      'seg-0-00002.m4s',
-      'seg-0-00003.m4s',
-      'seg-0-00004.m4s',
-      'a-124335.m4s',
-      'a-1000.m4s',
-      'a-190440.m4s',
-    ]);
   });
 });

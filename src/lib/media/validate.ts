@@ -1,7 +1,8 @@
 import { access, readFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import type { Ladder, Rendition } from './ladder.js';
-import { hlsSegments } from './package.js';
+import { filesInMpd } from './manifests/dash.js';
+import { filesInHlsPlaylist, hlsSegments } from './manifests/hls.js';
 import { probeMedia } from './probe.js';
 import { mediaPath, type RunOptions, runTool } from './tools.js';
 
@@ -149,79 +150,6 @@ export async function checkRendition(
     durationSeconds: v.durationSeconds,
     keyframes,
   };
-}
-
-/** Files an HLS playlist names: variant/rendition playlists of a master, or init + media segments. Pure. */
-export function filesInHlsPlaylist(text: string): string[] {
-  const out: string[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line) continue;
-    if (line.startsWith('#')) {
-      const uri = /URI="([^"]+)"/.exec(line);
-      if (uri && /^#EXT-X-(MAP|MEDIA|I-FRAME-STREAM-INF)/.test(line)) out.push(uri[1] as string);
-      continue;
-    }
-    out.push(line);
-  }
-  return [...new Set(out)];
-}
-
-/**
- * Files a DASH MPD names through SegmentTemplate + SegmentTimeline (what ffmpeg writes): each
- * Representation's initialization segment and every media segment, with $RepresentationID$,
- * $Number$ (with a printf width), $Time$ and $Bandwidth$ filled in; and the BaseURL of a
- * single-file Representation (subtitle tracks). Pure.
- */
-export function filesInMpd(text: string): string[] {
-  const out: string[] = [];
-  for (const rep of text.matchAll(/<Representation\b([^>]*)>([\s\S]*?)<\/Representation>/g)) {
-    const attrs = rep[1] as string;
-    const body = rep[2] as string;
-    const id = attr(attrs, 'id') ?? '';
-    const bandwidth = attr(attrs, 'bandwidth') ?? '';
-    const tpl = /<SegmentTemplate\b([^>]*)>/.exec(body)?.[1];
-    if (!tpl) {
-      // a single-file representation (a WebVTT subtitle track)
-      const base = /<BaseURL>([^<]+)<\/BaseURL>/.exec(body)?.[1];
-      if (base) out.push(base.trim());
-      continue;
-    }
-    const fill = (pattern: string, number: number, time: number) =>
-      pattern
-        .replaceAll('$RepresentationID$', id)
-        .replaceAll('$Bandwidth$', bandwidth)
-        .replace(/\$Number(?:%0(\d+)d)?\$/g, (_, w: string | undefined) =>
-          String(number).padStart(Number(w ?? 0), '0'),
-        )
-        .replace(/\$Time(?:%0(\d+)d)?\$/g, (_, w: string | undefined) =>
-          String(time).padStart(Number(w ?? 0), '0'),
-        )
-        .replaceAll('$$', '$');
-    const init = attr(tpl, 'initialization');
-    if (init) out.push(fill(init, 0, 0));
-    const media = attr(tpl, 'media');
-    if (!media) continue;
-    let number = Number(attr(tpl, 'startNumber') ?? 1);
-    let time = 0;
-    for (const s of body.matchAll(/<S\b([^>]*)\/?>/g)) {
-      const sa = s[1] as string;
-      const t = attr(sa, 't');
-      if (t !== undefined) time = Number(t);
-      const d = Number(attr(sa, 'd') ?? 0);
-      const repeat = Number(attr(sa, 'r') ?? 0);
-      for (let i = 0; i <= repeat; i++) {
-        out.push(fill(media, number, time));
-        number += 1;
-        time += d;
-      }
-    }
-  }
-  return [...new Set(out)];
-}
-
-function attr(attrs: string, name: string): string | undefined {
-  return new RegExp(`(?:^|\\s)${name}="([^"]*)"`).exec(attrs)?.[1];
 }
 
 export interface PackageCheck {

@@ -2,8 +2,8 @@ import { rm } from 'node:fs/promises';
 import type { ComponentStatus } from '../../cluster/components.js';
 import { stopWaves } from '../../cluster/order.js';
 import { type ClusterState, readState, writeJsonAtomic } from '../../cluster/state.js';
-import { FlixError } from '../../errors.js';
-import { clusterPaths } from '../../paths.js';
+import { FlixError } from '../../core/errors.js';
+import { clusterPaths } from '../../core/paths.js';
 import { clusterLiveness } from './liveness.js';
 import { isOurProcessAlive, stopGroup } from './processes.js';
 

@@ -1,6 +1,6 @@
 import type { ComponentStatus } from '../../cluster/components.js';
 import { type ClusterState, readState } from '../../cluster/state.js';
-import { clusterPaths } from '../../paths.js';
+import { clusterPaths } from '../../core/paths.js';
 import { isOurProcessAlive } from './processes.js';
 
 export interface Liveness {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { LaunchSpec } from '../../engines/driver.js';
 
 /**
  * Child processes of the native runtime. Each component is spawned detached, so it leads its own
@@ -8,15 +9,6 @@ import { dirname } from 'node:path';
  * and its workers) and nothing else. A pid is only signalled while its /proc start time still
  * matches the one recorded at spawn, so a recycled pid is never hit.
  */
-
-export interface LaunchSpec {
-  file: string;
-  args: string[];
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  uid?: number;
-  gid?: number;
-}
 
 export interface Spawned {
   pid: number;

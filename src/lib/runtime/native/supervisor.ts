@@ -1,11 +1,13 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { ComponentPlan, ComponentStatus } from '../../cluster/components.js';
 import { startWaves, stopWaves } from '../../cluster/order.js';
-import { type ClusterState, writeJsonAtomic } from '../../cluster/state.js';
+import { type ClusterState, readJson, writeJsonAtomic } from '../../cluster/state.js';
+import type { SupervisorPlan } from '../../cluster/supervisor-plan.js';
+import { FlixError } from '../../core/errors.js';
+import { type ClusterPaths, clusterPaths, enginesDir } from '../../core/paths.js';
 import type { EngineContext } from '../../engines/driver.js';
 import { driverFor } from '../../engines/drivers.js';
-import type { ClusterPaths } from '../../paths.js';
-import type { SupervisorPlan } from './plan-file.js';
+import { engineRunAs } from '../../engines/engine-user.js';
 import { processStartTime, type Spawned, signalGroup, spawnToLog, stopGroup, tailFile } from './processes.js';
 import { shouldRestart } from './restart-policy.js';
 
@@ -348,4 +350,22 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** `flix supervise` (started by `flix up`): run the supervisor of a cluster until it is stopped. */
+export async function runSupervisor(name: string): Promise<number> {
+  const paths = clusterPaths(name);
+  const plan = await readJson<SupervisorPlan>(paths.plan);
+  if (!plan)
+    throw new FlixError(`no plan for cluster '${name}'`, {
+      code: 'notRunning',
+      nextStep: 'use `flix up`',
+    });
+  const runAs = engineRunAs();
+  const supervisor = new Supervisor(plan, paths, {
+    clusterName: plan.name,
+    enginesDir: enginesDir(),
+    runAs: runAs === 'missing' ? null : runAs,
+  });
+  return supervisor.run();
 }

@@ -8,14 +8,14 @@ import { instances, planCluster, portRequests } from '../../cluster/plan.js';
 import { assignPorts, autoRangeFor, loopbackPorts, type PortAssignment } from '../../cluster/ports.js';
 import { clusterSecrets } from '../../cluster/secrets.js';
 import { type ClusterState, readJson, readState, writeJsonAtomic } from '../../cluster/state.js';
+import type { SupervisorPlan } from '../../cluster/supervisor-plan.js';
+import { FlixError } from '../../core/errors.js';
+import { clusterPaths, enginesDir, flixBin } from '../../core/paths.js';
+import { engineRunAs, engineUser } from '../../engines/engine-user.js';
+import { firstBlockedOnWayTo } from '../../engines/engine-user-access.js';
 import { checkEngine } from '../../engines/installation.js';
-import { FlixError } from '../../errors.js';
-import { clusterPaths, enginesDir, flixBin } from '../../paths.js';
-import { firstBlockedOnWayTo } from '../../setup/engine-user.js';
 import { clusterLiveness } from './liveness.js';
-import type { SupervisorPlan } from './plan-file.js';
 import { isOurProcessAlive, processStartTime, tailFile } from './processes.js';
-import { engineRunAs, engineUser } from './run-as.js';
 
 export interface UpOptions {
   name: string;

@@ -1,0 +1,111 @@
+import type { EngineId } from './components.js';
+
+/**
+ * The flix services a cluster runs beside its engines. Each is the same build (`flix serve
+ * <service>`), started by the runtime with the cluster's plan; `placement` says whether the
+ * cluster file sets a number of instances for the whole cluster (`instances`) or per zone
+ * (`perZone`, plus `canary` instances in the first zone).
+ */
+export type ServiceId =
+  | 'orchestrator'
+  | 'transcoder'
+  | 'discovery'
+  | 'users'
+  | 'catalog'
+  | 'playback'
+  | 'steering'
+  | 'recommendations'
+  | 'gateway'
+  | 'elb';
+
+export interface ServiceInfo {
+  id: ServiceId;
+  title: string;
+  placement: 'cluster' | 'zone';
+  /** engines that must be healthy first */
+  dependsOn: readonly EngineId[];
+  /** services whose instances must be healthy first */
+  after: readonly ServiceId[];
+  /** registers with discovery so the gateway and other services can find it */
+  discoverable: boolean;
+}
+
+const info = (
+  id: ServiceId,
+  title: string,
+  placement: 'cluster' | 'zone',
+  dependsOn: readonly EngineId[],
+  after: readonly ServiceId[] = [],
+  discoverable = false,
+): ServiceInfo => ({ id, title, placement, dependsOn, after, discoverable });
+
+export const serviceCatalog: Record<ServiceId, ServiceInfo> = {
+  orchestrator: info(
+    'orchestrator',
+    'ingest orchestrator (title DAG: probe, ladder, chunks, assemble, package, validate, publish)',
+    'cluster',
+    ['kafka', 'mysql', 'origin'],
+  ),
+  transcoder: info('transcoder', 'transcoder worker (encodes chunk x rendition tasks from Kafka)', 'zone', [
+    'kafka',
+    'origin',
+  ]),
+  discovery: info('discovery', 'service registry with leases and heartbeats (Eureka-style)', 'zone', []),
+  users: info(
+    'users',
+    'users and billing: plans, subscriptions, API tokens (MySQL)',
+    'zone',
+    ['mysql'],
+    ['discovery'],
+    true,
+  ),
+  catalog: info(
+    'catalog',
+    'title metadata and regional licences (MySQL, read through EVCache)',
+    'zone',
+    ['mysql', 'memcached'],
+    ['discovery'],
+    true,
+  ),
+  playback: info(
+    'playback',
+    'play requests: subscription, licence, bookmark, steering, signed edge URLs',
+    'zone',
+    ['cassandra', 'memcached'],
+    ['discovery'],
+    true,
+  ),
+  steering: info(
+    'steering',
+    'ranks edges for a client: same zone, healthy, least loaded, holding the title',
+    'zone',
+    ['edge'],
+    ['discovery'],
+    true,
+  ),
+  recommendations: info(
+    'recommendations',
+    'personalised rows of titles (falls back to a static top 10)',
+    'zone',
+    ['mysql'],
+    ['discovery'],
+    true,
+  ),
+  gateway: info(
+    'gateway',
+    'API gateway: Zuul-style inbound, endpoint and outbound filters',
+    'zone',
+    [],
+    ['discovery'],
+    true,
+  ),
+  elb: info(
+    'elb',
+    'load balancer: round robin across zones, then across healthy gateways',
+    'cluster',
+    [],
+    ['gateway'],
+  ),
+};
+
+export const serviceIds = Object.keys(serviceCatalog) as ServiceId[];

@@ -1,0 +1,57 @@
+import { Command, Flags } from '@oclif/core';
+import { ExitCode, type ExitCodeName, FlixError } from './errors.js';
+
+/**
+ * Base of every flix command: `--json` (run() returns data, oclif prints it), one abort signal
+ * for everything the command starts (Ctrl-C aborts it, and a second Ctrl-C exits at once), and
+ * errors the user can fix rendered as a message plus next step with their own exit code.
+ * Anything else is a bug: oclif prints it with a stack and exits 1.
+ */
+export abstract class FlixCommand extends Command {
+  static override enableJsonFlag = true;
+
+  private abortController: AbortController | null = null;
+  private readonly onSigint = () => {
+    if (this.abortController?.signal.aborted) process.exit(130);
+    this.abortController?.abort(new FlixError('interrupted', { code: 'usage' }));
+  };
+
+  /** Aborted on Ctrl-C; pass it to everything the command starts so all of it stops together. */
+  protected get signal(): AbortSignal {
+    if (!this.abortController) {
+      this.abortController = new AbortController();
+      process.on('SIGINT', this.onSigint);
+    }
+    return this.abortController.signal;
+  }
+
+  /** Ends the command with this exit code once it has printed its result (no error message). */
+  protected exitWith(code: ExitCodeName): void {
+    process.exitCode = ExitCode[code];
+  }
+
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    process.off('SIGINT', this.onSigint);
+    return super.finally(err);
+  }
+
+  protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
+    if (err instanceof FlixError) {
+      if (this.jsonEnabled()) {
+        process.stdout.write(`${JSON.stringify(err.toJSON(), null, 2)}\n`);
+      } else {
+        process.stderr.write(`${err.render()}\n`);
+      }
+      process.exitCode = err.exitCode;
+      return;
+    }
+    return super.catch(err);
+  }
+}
+
+/** --name, shared by every command that talks to a cluster. */
+export const nameFlag = Flags.string({
+  char: 'n',
+  description: 'cluster name [default: $FLIX_CLUSTER or "default"]',
+  helpValue: 'NAME',
+});

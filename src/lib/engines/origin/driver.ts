@@ -1,0 +1,110 @@
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { execa } from 'execa';
+import type { ComponentPlan } from '../../cluster/components.js';
+import { findBinary } from '../binaries.js';
+import { originBucket, originCredentials } from '../credentials.js';
+import type { EngineContext, EngineDriver } from '../driver.js';
+import { heapFlags, javaBinary } from '../java.js';
+import { renderTemplateFile } from '../template.js';
+import { mavenEngineHome } from '../versions.js';
+
+/**
+ * An S3 client for a cluster's origin (path-style, the local credentials). s3proxy does not
+ * implement the x-amz-checksum-* headers newer SDKs send by default (it answers 501), so
+ * checksums are sent only where S3 requires them; Content-MD5 is still verified by the origin.
+ */
+export function originClient(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: originCredentials.region,
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: originCredentials.accessKeyId,
+      secretAccessKey: originCredentials.secretAccessKey,
+    },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 1,
+  });
+}
+
+const tempSuffix = /-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * A kill in the middle of an upload leaves s3proxy's temp file `<key>-<uuid>` without the
+ * user.user.content-md5 attribute that every stored object has; s3proxy then fails every listing
+ * of that bucket. Such a file never became an object, so it is removed before a (re)start.
+ */
+export async function removeUnfinishedUploads(dir: string): Promise<string[]> {
+  const getfattr = findBinary('getfattr');
+  if (!getfattr) return [];
+  const removed: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile() && tempSuffix.test(e.name)) {
+        const r = await execa(getfattr, ['--only-values', '-n', 'user.user.content-md5', p], {
+          reject: false,
+        });
+        if (r.exitCode !== 0) {
+          await rm(p, { force: true });
+          removed.push(p);
+        }
+      }
+    }
+  };
+  await walk(dir);
+  return removed;
+}
+
+/** s3proxy on the filesystem: the S3-compatible origin holding originals, encodes and packages. */
+export const originDriver: EngineDriver = {
+  async prepare(c) {
+    const buckets = join(c.dataDir, 'buckets');
+    await mkdir(buckets, { recursive: true });
+    for (const p of await removeUnfinishedUploads(buckets)) {
+      process.stdout.write(`origin: removed the remains of an interrupted upload: ${p}\n`);
+    }
+    await renderTemplateFile('s3proxy/s3proxy.properties', join(c.confDir, 's3proxy.properties'), {
+      port: c.ports.http as number,
+      dataDir: buckets,
+      accessKey: originCredentials.accessKeyId,
+      secretKey: originCredentials.secretAccessKey,
+    });
+  },
+
+  launch(c: ComponentPlan, ctx: EngineContext) {
+    return {
+      file: javaBinary(),
+      args: [
+        ...heapFlags(c.settings.heap as string),
+        '-XX:+UseSerialGC',
+        '-XX:-UsePerfData',
+        '-XX:+ExitOnOutOfMemoryError',
+        '-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener',
+        '-jar',
+        join(mavenEngineHome(ctx.enginesDir, 's3proxy'), 's3proxy.jar'),
+        '--properties',
+        join(c.confDir, 's3proxy.properties'),
+      ],
+    };
+  },
+
+  /** Ready when the origin answers S3 and holds the origin bucket (created on first start). */
+  async probe(c) {
+    const s3 = originClient(c.endpoint);
+    try {
+      try {
+        await s3.send(new HeadBucketCommand({ Bucket: originBucket }));
+      } catch (e) {
+        if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw e;
+        await s3.send(new CreateBucketCommand({ Bucket: originBucket }));
+      }
+    } finally {
+      s3.destroy();
+    }
+  },
+};

@@ -1,0 +1,330 @@
+import { randomBytes } from 'node:crypto';
+import { extname, resolve } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Producer } from 'kafkajs';
+import type { ClusterEndpoints } from '../cluster/endpoints.js';
+import { FlixError } from '../core/errors.js';
+import { type Db, mysqlPool } from '../engines/mysql/client.js';
+import { originClient } from '../engines/origin/driver.js';
+import { type MultipartProgress, multipartUpload } from '../engines/origin/objects.js';
+import { MediaError } from '../media/errors.js';
+import { validateSource } from '../media/probe.js';
+import { ensureTopics, kafkaFor, publishEvent, topics } from '../platform/events.js';
+import { runningClusterEndpoints } from '../runtime/index.js';
+import { titleId as makeTitleId, titleKey } from '../services/catalog/contract.js';
+import {
+  ensureCatalogSchema,
+  findTitleByKey,
+  getTitle,
+  insertTitle,
+  markUploaded,
+  setUploadId,
+  type TitleRow,
+} from '../services/catalog/store.js';
+import { ensureIngestSchema, getJob, listTasks } from '../services/orchestrator/store.js';
+
+/** Everything a command needs to talk to a running cluster's data plane. */
+export interface DataPlane {
+  endpoints: ClusterEndpoints;
+  db: Db;
+  s3: S3Client;
+  close(): Promise<void>;
+}
+
+export async function openDataPlane(cluster: string): Promise<DataPlane> {
+  const endpoints = await runningClusterEndpoints(cluster);
+  if (!endpoints.origin) {
+    throw new FlixError(`cluster '${cluster}' runs no origin`, {
+      code: 'invalidConfig',
+      nextStep: 'enable engines.origin',
+    });
+  }
+  const db = mysqlPool(endpoints);
+  await ensureCatalogSchema(db);
+  await ensureIngestSchema(db);
+  const s3 = originClient(endpoints.origin);
+  return {
+    endpoints,
+    db,
+    s3,
+    async close() {
+      s3.destroy();
+      await db.end();
+    },
+  };
+}
+
+export interface IngestRequest {
+  file: string;
+  title: string;
+  year: number | null;
+  genres: string[];
+  regions: string[];
+}
+
+export type UploadProgress = MultipartProgress & { titleId: string };
+
+export const originalKey = (id: string, file: string) =>
+  `originals/${id}/source${extname(file).toLowerCase() || '.bin'}`;
+
+/**
+ * Upload step of `flix ingest`: validate with ffprobe before anything is written, refuse a title
+ * that exists, record the title as `uploading`, multipart-upload the original (resumable), mark
+ * it `uploaded` and emit title.uploaded. Returns the title id.
+ */
+export async function ingestUpload(
+  plane: DataPlane,
+  req: IngestRequest,
+  opts: { onProgress?: (p: UploadProgress) => void; signal?: AbortSignal } = {},
+): Promise<string> {
+  const file = resolve(req.file);
+  let media: Awaited<ReturnType<typeof validateSource>>;
+  try {
+    media = await validateSource(file);
+  } catch (e) {
+    if (e instanceof MediaError) {
+      throw new FlixError(`${req.file}: ${e.message}`, {
+        code: 'invalidInput',
+        nextStep: 'nothing was uploaded; fix the file and try again',
+      });
+    }
+    throw e;
+  }
+  const existing = await findTitleByKey(plane.db, titleKey(req.title));
+  if (existing) {
+    throw new FlixError(
+      `a title named "${existing.title}" already exists (${existing.id}, ${existing.status})`,
+      {
+        code: 'conflict',
+        nextStep:
+          existing.status === 'uploading'
+            ? `\`flix ingest --resume ${existing.id}\` finishes its upload`
+            : `choose another --title, or \`flix titles delete ${existing.id}\` first`,
+      },
+    );
+  }
+  const id = makeTitleId(req.title, randomBytes(3).toString('hex'));
+  await insertTitle(plane.db, {
+    id,
+    title: req.title,
+    titleKey: titleKey(req.title),
+    year: req.year,
+    genres: req.genres,
+    regions: req.regions,
+    sourceFile: file,
+    sourceKey: originalKey(id, file),
+    sourceBytes: media.sizeBytes,
+    media: media as unknown as Record<string, unknown>,
+  });
+  await uploadAndAnnounce(plane, id, opts);
+  return id;
+}
+
+/** `flix ingest --resume ID`: finish an interrupted upload (parts already stored are skipped). */
+export async function resumeUpload(
+  plane: DataPlane,
+  id: string,
+  opts: { file?: string; onProgress?: (p: UploadProgress) => void; signal?: AbortSignal } = {},
+): Promise<TitleRow> {
+  const t = await getTitle(plane.db, id);
+  if (!t)
+    throw new FlixError(`no title ${id}`, {
+      code: 'notFound',
+      nextStep: '`flix titles list` shows the titles',
+    });
+  if (t.status !== 'uploading') {
+    if (t.status === 'uploaded') await announce(plane, t.id, t.sourceKey); // the event may have been lost
+    return t;
+  }
+  if (opts.file)
+    await plane.db.query('UPDATE titles SET source_file = ? WHERE id = ?', [resolve(opts.file), id]);
+  await uploadAndAnnounce(plane, id, opts);
+  return (await getTitle(plane.db, id)) as TitleRow;
+}
+
+async function uploadAndAnnounce(
+  plane: DataPlane,
+  id: string,
+  opts: { onProgress?: (p: UploadProgress) => void; signal?: AbortSignal },
+): Promise<void> {
+  const t = (await getTitle(plane.db, id)) as TitleRow;
+  let result: Awaited<ReturnType<typeof multipartUpload>>;
+  try {
+    result = await multipartUpload(plane.s3, t.sourceKey, t.sourceFile, {
+      uploadId: t.uploadId ?? undefined,
+      onUploadId: (uploadId) => setUploadId(plane.db, id, uploadId),
+      onProgress: (p) => opts.onProgress?.({ ...p, titleId: id }),
+      signal: opts.signal,
+    });
+  } catch (e) {
+    throw new FlixError(`upload of ${id} interrupted: ${(e as Error).message}`, {
+      code: 'jobFailed',
+      nextStep: `\`flix ingest --resume ${id}\` continues where it stopped (stored parts are kept)`,
+    });
+  }
+  if (result.bytes !== t.sourceBytes) {
+    throw new FlixError(
+      `${t.sourceFile} changed while it was being ingested (${t.sourceBytes} → ${result.bytes} bytes)`,
+      {
+        code: 'invalidInput',
+        nextStep: `\`flix titles delete ${id}\` and ingest the file again`,
+      },
+    );
+  }
+  await markUploaded(plane.db, id, result.etag);
+  await announce(plane, id, t.sourceKey);
+}
+
+async function announce(plane: DataPlane, id: string, sourceKey: string): Promise<void> {
+  const kafka = kafkaFor(plane.endpoints, 'flix-ingest');
+  await ensureTopics(kafka);
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    await publishEvent(producer, topics.titleUploaded.name, id, {
+      type: 'title.uploaded',
+      titleId: id,
+      sourceKey,
+    });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export interface TitleProgress {
+  title: TitleRow;
+  stage: string | null;
+  stageTimes: Record<string, { startedAt: number; seconds: number | null }>;
+  tasks: { done: number; total: number; byRendition: Record<string, { done: number; total: number }> };
+  error: string | null;
+}
+
+export async function titleProgress(plane: DataPlane, id: string): Promise<TitleProgress> {
+  const title = (await getTitle(plane.db, id)) as TitleRow;
+  const job = await getJob(plane.db, id);
+  const tasks = await listTasks(plane.db, id);
+  const byRendition: Record<string, { done: number; total: number }> = {};
+  for (const t of tasks) {
+    const r = byRendition[t.rendition] ?? { done: 0, total: 0 };
+    byRendition[t.rendition] = r;
+    r.total++;
+    if (t.status === 'done') r.done++;
+  }
+  return {
+    title,
+    stage: job?.stage ?? null,
+    stageTimes: job?.stageTimes ?? {},
+    tasks: { done: tasks.filter((t) => t.status === 'done').length, total: tasks.length, byRendition },
+    error: job?.error ?? title.error,
+  };
+}
+
+/** Follow a title until it is ready (resolves) or failed (throws). */
+export async function waitForTitle(
+  plane: DataPlane,
+  id: string,
+  onUpdate: (p: TitleProgress) => void,
+  opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<TitleProgress> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 60 * 60_000);
+  while (Date.now() < deadline && !opts.signal?.aborted) {
+    const p = await titleProgress(plane, id);
+    onUpdate(p);
+    if (p.title.status === 'ready') return p;
+    if (p.title.status === 'failed' || p.stage === 'failed') {
+      throw new FlixError(
+        `title ${id} failed${p.stage ? ` in stage ${p.stage}` : ''}: ${p.error ?? 'unknown error'}`,
+        {
+          code: 'jobFailed',
+          nextStep: `\`flix titles show ${id}\` for details; nothing of it was published`,
+        },
+      );
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new FlixError(`title ${id} is not ready yet`, {
+    code: 'timeout',
+    nextStep: `it keeps going in the cluster: \`flix titles show ${id}\``,
+  });
+}
+
+export interface IngestCommand {
+  /** the file to ingest; with `resume`, the file to resume from when it moved */
+  file?: string;
+  /** finish the interrupted ingest of this title id */
+  resume?: string;
+  /** the title's name; by default the file's name without its extension */
+  title?: string;
+  year: number | null;
+  genres: string[];
+  regions: string[];
+  /** follow the title through every stage until it is ready (or failed) */
+  wait: boolean;
+  timeoutMs: number;
+}
+
+export interface IngestResult {
+  id: string;
+  status: string;
+  seconds: number;
+  upload: { bytes: number; parts: number; resumedParts: number } | null;
+  stageTimes: Record<string, number | null> | null;
+  /** the last progress seen while waiting (null without `wait`) */
+  final: TitleProgress | null;
+}
+
+/** `flix ingest`: upload (or resume) and, with `wait`, follow the title until it is ready. */
+export async function runIngest(
+  plane: DataPlane,
+  cmd: IngestCommand,
+  opts: {
+    onUpload?: (p: UploadProgress) => void;
+    onProgress?: (p: TitleProgress) => void;
+    onUploaded?: (id: string) => void;
+    signal?: AbortSignal;
+  } = {},
+): Promise<IngestResult> {
+  const t0 = Date.now();
+  let lastUpload: UploadProgress | null = null;
+  const onProgress = (p: UploadProgress) => {
+    lastUpload = p;
+    opts.onUpload?.(p);
+  };
+  let id: string;
+  if (cmd.resume) {
+    id = (await resumeUpload(plane, cmd.resume, { file: cmd.file, onProgress, signal: opts.signal })).id;
+  } else {
+    if (!cmd.file) {
+      throw new FlixError('give a file to ingest, or --resume ID', {
+        code: 'usage',
+        nextStep: 'flix ingest movie.mov --title "Big Trip"',
+      });
+    }
+    const title = cmd.title ?? cmd.file.replace(/^.*\//, '').replace(/\.[^.]+$/, '');
+    id = await ingestUpload(
+      plane,
+      { file: cmd.file, title, year: cmd.year, genres: cmd.genres, regions: cmd.regions },
+      { onProgress, signal: opts.signal },
+    );
+  }
+  opts.onUploaded?.(id);
+  const final = cmd.wait
+    ? await waitForTitle(plane, id, (p) => opts.onProgress?.(p), {
+        timeoutMs: cmd.timeoutMs,
+        signal: opts.signal,
+      })
+    : null;
+  const upload = lastUpload as UploadProgress | null;
+  return {
+    id,
+    status: final ? final.title.status : 'uploaded',
+    seconds: (Date.now() - t0) / 1000,
+    upload: upload
+      ? { bytes: upload.bytesTotal, parts: upload.partsTotal, resumedParts: upload.resumedParts }
+      : null,
+    stageTimes: final
+      ? Object.fromEntries(Object.entries(final.stageTimes).map(([k, v]) => [k, v.seconds]))
+      : null,
+    final,
+  };
+}

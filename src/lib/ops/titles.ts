@@ -1,0 +1,153 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import { clusterSecrets } from '../cluster/secrets.js';
+import { FlixError } from '../core/errors.js';
+import { signedTitleUrl } from '../engines/edge/signing.js';
+import { jsonColumn } from '../engines/mysql/client.js';
+import { abortMultipart, deletePrefix } from '../engines/origin/objects.js';
+import type { Ladder } from '../media/ladder.js';
+import { deleteTitleRows, findTitle, setTitleStatus, type TitleRow } from '../services/catalog/store.js';
+import { getJob, listObjects, listTasks, type ObjectRow } from '../services/orchestrator/store.js';
+import type { DataPlane } from './ingest.js';
+
+/** How long the edge URLs `flix titles show` prints stay valid. */
+const SHOWN_LINK_SECONDS = 3600;
+
+export async function resolveTitle(plane: DataPlane, idOrName: string): Promise<TitleRow> {
+  const t = await findTitle(plane.db, idOrName);
+  if (!t)
+    throw new FlixError(`no title ${idOrName}`, {
+      code: 'notFound',
+      nextStep: '`flix titles list` shows the titles',
+    });
+  return t;
+}
+
+export interface TitleSummary {
+  id: string;
+  title: string;
+  status: string;
+  stage: string | null;
+  durationSeconds: number;
+  renditions: string[];
+  sourceBytes: number;
+}
+
+/** `flix titles list`: every title with its job's stage and ladder, in one query. */
+export async function listTitleSummaries(plane: DataPlane): Promise<TitleSummary[]> {
+  const [rows] = await plane.db.query<RowDataPacket[]>(
+    `SELECT t.id, t.title, t.status, t.source_bytes, t.media, j.stage,
+       JSON_EXTRACT(j.plan, '$.ladder.video') AS renditions
+     FROM titles t LEFT JOIN ingest_jobs j ON j.title_id = t.id ORDER BY t.created_at`,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    title: r.title,
+    status: r.status,
+    stage: r.stage ?? null,
+    durationSeconds: Number((jsonColumn(r.media) as { durationSeconds?: number }).durationSeconds ?? 0),
+    renditions: ((jsonColumn(r.renditions) as Array<{ name: string }> | null) ?? []).map((v) => v.name),
+    sourceBytes: Number(r.source_bytes),
+  }));
+}
+
+export interface TitleDetails {
+  id: string;
+  title: string;
+  year: number | null;
+  genres: string[];
+  regions: string[];
+  status: string;
+  stage: string | null;
+  error: string | null;
+  source: { file: string; key: string; bytes: number; etag: string | null; media: Record<string, unknown> };
+  ladder: Ladder | null;
+  chunks: number;
+  manifests: { hls: string; dash: string; hlsUrl: string | null; dashUrl: string | null } | null;
+  segmentCount: number;
+  publishedBytes: number;
+  stageTimes: Record<string, number | null>;
+  tasks: Array<{
+    id: string;
+    rendition: string;
+    status: string;
+    worker: string | null;
+    encodeSeconds: number | null;
+    deliveries: number;
+    md5: string | null;
+  }>;
+  objects: ObjectRow[];
+}
+
+/**
+ * `flix titles show`: the title, its job (ladder, stage timings, every task), every published
+ * object with its MD5, and signed manifest URLs on the first edge (valid for an hour).
+ */
+export async function showTitle(plane: DataPlane, idOrName: string): Promise<TitleDetails> {
+  const t = await resolveTitle(plane, idOrName);
+  const job = await getJob(plane.db, t.id);
+  const tasks = await listTasks(plane.db, t.id);
+  const objects = await listObjects(plane.db, t.id);
+  const plan = job?.plan ?? null;
+  const edge = plane.endpoints.edges[0]?.url;
+  const link = {
+    secret: (await clusterSecrets(plane.endpoints.name)).edgeSigningKey,
+    expiresAt: Math.floor(Date.now() / 1000) + SHOWN_LINK_SECONDS,
+  };
+  const url = (key: string) => (edge ? signedTitleUrl(edge, key, link) : null);
+  return {
+    id: t.id,
+    title: t.title,
+    year: t.year,
+    genres: t.genres,
+    regions: t.regions,
+    status: t.status,
+    stage: job?.stage ?? null,
+    error: job?.error ?? t.error,
+    source: {
+      file: t.sourceFile,
+      key: t.sourceKey,
+      bytes: t.sourceBytes,
+      etag: t.sourceEtag,
+      media: t.media,
+    },
+    ladder: plan?.ladder ?? null,
+    chunks: plan?.chunks?.length ?? 0,
+    manifests:
+      plan?.hlsMaster && plan.dashManifest
+        ? {
+            hls: plan.hlsMaster,
+            dash: plan.dashManifest,
+            hlsUrl: url(plan.hlsMaster),
+            dashUrl: url(plan.dashManifest),
+          }
+        : null,
+    segmentCount: objects.filter((o) => o.kind === 'segment').length,
+    publishedBytes: objects.reduce((a, o) => a + o.bytes, 0),
+    stageTimes: Object.fromEntries(Object.entries(job?.stageTimes ?? {}).map(([k, v]) => [k, v.seconds])),
+    tasks: tasks.map((x) => ({
+      id: x.taskId,
+      rendition: x.rendition,
+      status: x.status,
+      worker: x.worker,
+      encodeSeconds: x.encodeSeconds,
+      deliveries: x.deliveries,
+      md5: x.md5,
+    })),
+    objects,
+  };
+}
+
+/** `flix titles delete`: everything of the title in the origin (original included) and the catalog. */
+export async function deleteTitle(
+  plane: DataPlane,
+  idOrName: string,
+): Promise<{ id: string; objectsDeleted: number }> {
+  const t = await resolveTitle(plane, idOrName);
+  await setTitleStatus(plane.db, t.id, 'deleting');
+  if (t.uploadId) await abortMultipart(plane.s3, t.sourceKey, t.uploadId);
+  let n = 0;
+  for (const prefix of [`titles/${t.id}/`, `work/${t.id}/`, `originals/${t.id}/`])
+    n += await deletePrefix(plane.s3, prefix);
+  await deleteTitleRows(plane.db, t.id);
+  return { id: t.id, objectsDeleted: n };
+}

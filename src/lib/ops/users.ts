@@ -1,0 +1,114 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { FlixError } from '../core/errors.js';
+import { userTokenFile } from '../core/paths.js';
+import { httpJson } from '../platform/http/client.js';
+import { runningClusterEndpoints } from '../runtime/index.js';
+import type { User } from '../services/users/contract.js';
+
+/**
+ * The operator's path to the users service (`flix users ...`): straight to an instance from the
+ * cluster plan (the first that answers), not through the gateway — creating users is an admin job.
+ */
+async function usersCall<T>(cluster: string, method: string, path: string, body?: unknown): Promise<T> {
+  const endpoints = await runningClusterEndpoints(cluster);
+  const instances = endpoints.services.filter((s) => s.service === 'users');
+  if (instances.length === 0) {
+    throw new FlixError(`cluster '${cluster}' runs no users service`, {
+      code: 'invalidConfig',
+      nextStep: 'set services.users.perZone to 1 or more in the cluster file',
+    });
+  }
+  let lastError: unknown;
+  for (const s of instances) {
+    try {
+      const r = await httpJson<T>(`${s.url}${path}`, { method, body, signal: AbortSignal.timeout(5000) });
+      if (r.status < 300) return r.body;
+      const e = (r.body as { error?: { code?: string; message?: string } })?.error;
+      throw new FlixError(e?.message ?? `users service answered ${r.status}`, {
+        code:
+          r.status === 404
+            ? 'notFound'
+            : r.status === 409
+              ? 'conflict'
+              : r.status === 400
+                ? 'invalidInput'
+                : 'componentFailed',
+        details: e?.code,
+      });
+    } catch (error) {
+      if (error instanceof FlixError) throw error;
+      lastError = error;
+    }
+  }
+  throw new FlixError(`no users service instance answered (${(lastError as Error)?.message})`, {
+    code: 'componentFailed',
+    nextStep: '`flix status` shows which components are unhealthy',
+  });
+}
+
+/** Keeps a user's token where `flix play --user` finds it (mode 0600). */
+export async function saveUserToken(cluster: string, user: string, token: string): Promise<string> {
+  const file = userTokenFile(cluster, user);
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  return file;
+}
+
+/** `30d`, `12h`, `15m`, `90s` or a number of seconds. */
+export function parseTtl(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m|h|d)?$/.exec(text.trim());
+  if (!m) {
+    throw new FlixError(`'${text}' is not a duration`, {
+      code: 'usage',
+      nextStep: 'use e.g. 90s, 15m, 12h or 30d',
+    });
+  }
+  const n = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+  if (n < 1) throw new FlixError('a token lives at least 1 s', { code: 'usage' });
+  return Math.round(n);
+}
+
+export interface CreatedUser {
+  user: User;
+  token: string;
+  expiresAt: string;
+}
+
+/** `flix users create`: a user with an active subscription and a first token (kept for `--user`). */
+export async function createUser(
+  cluster: string,
+  u: { name: string; plan: string; region: string; tokenTtlSeconds: number },
+): Promise<CreatedUser & { tokenFile: string }> {
+  const created = await usersCall<CreatedUser>(cluster, 'POST', '/v1/users', u);
+  return { ...created, tokenFile: await saveUserToken(cluster, u.name, created.token) };
+}
+
+export interface IssuedToken {
+  user: { id: string; name: string };
+  token: string;
+  expiresAt: string;
+}
+
+/** `flix users token`: another token for a user, kept for `--user` unless `save` is false. */
+export async function issueToken(
+  cluster: string,
+  user: string,
+  ttlSeconds: number,
+  save = true,
+): Promise<IssuedToken & { tokenFile: string | null }> {
+  const issued = await usersCall<IssuedToken>(
+    cluster,
+    'POST',
+    `/v1/users/${encodeURIComponent(user)}/tokens`,
+    {
+      ttlSeconds,
+    },
+  );
+  return { ...issued, tokenFile: save ? await saveUserToken(cluster, issued.user.name, issued.token) : null };
+}
+
+/** `flix users list`. */
+export async function listUsers(cluster: string): Promise<User[]> {
+  return (await usersCall<{ users: User[] }>(cluster, 'GET', '/v1/users')).users;
+}

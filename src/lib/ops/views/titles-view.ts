@@ -1,0 +1,56 @@
+import { renderTable } from '../../core/table.js';
+import type { TitleDetails, TitleSummary } from '../titles.js';
+import { formatBytes } from './ingest-view.js';
+
+/** `flix titles list` for a person. */
+export function renderTitleList(rows: TitleSummary[]): string {
+  if (rows.length === 0) return 'No titles yet. `flix ingest movie.mov --title "Big Trip"` adds one.';
+  return renderTable(
+    ['id', 'title', 'status', 'duration', 'renditions', 'size'],
+    rows.map((r) => [
+      r.id,
+      r.title,
+      r.status === 'processing' ? `processing (${r.stage})` : r.status,
+      `${r.durationSeconds.toFixed(1)}s`,
+      r.renditions.join(',') || '-',
+      formatBytes(r.sourceBytes),
+    ]),
+  );
+}
+
+/** `flix titles show` for a person: status, source, ladder with encodes done, manifests, timings. */
+export function renderTitleDetails(t: TitleDetails): string {
+  const out: string[] = [];
+  out.push(
+    `${t.title} (${t.id})  ${t.status}${t.stage ? `, stage ${t.stage}` : ''}${t.error ? `\n  error: ${t.error}` : ''}`,
+  );
+  const duration = Number((t.source.media as { durationSeconds?: number }).durationSeconds ?? 0);
+  out.push(`  source ${t.source.file}, ${formatBytes(t.source.bytes)}, ${duration.toFixed(2)} s`);
+  if (t.ladder) {
+    out.push('\nLadder');
+    out.push(
+      renderTable(
+        ['rendition', 'size', 'kbps', 'encodes'],
+        t.ladder.video.map((v) => {
+          const mine = t.tasks.filter((x) => x.rendition === v.name);
+          return [
+            v.name,
+            `${v.width}x${v.height}`,
+            String(v.bitrateKbps),
+            `${mine.filter((x) => x.status === 'done').length}/${mine.length}`,
+          ];
+        }),
+      ),
+    );
+  }
+  if (t.manifests) out.push(`\nHLS  ${t.manifests.hlsUrl}\nDASH ${t.manifests.dashUrl}`);
+  out.push(
+    `\n${t.segmentCount} segments, ${t.objects.length} objects, ${formatBytes(t.publishedBytes)} published (MD5 of each recorded; --json lists them)`,
+  );
+  out.push(
+    `\nStage timings: ${Object.entries(t.stageTimes)
+      .map(([k, v]) => `${k} ${v === null ? '…' : `${v.toFixed(1)}s`}`)
+      .join(', ')}`,
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,135 @@
+import { createServer, type Server } from 'node:http';
+import type { ComponentPlan } from '../cluster/components.js';
+import { type ClusterEndpoints, endpointsFromPlan, readPlan } from '../cluster/endpoints.js';
+import { type ServiceId, serviceCatalog } from '../cluster/service-kinds.js';
+import { FlixError } from '../core/errors.js';
+import { DiscoveryClient } from './discovery.js';
+import type { Router } from './http/router.js';
+import { ServiceClient } from './service-client.js';
+
+/** What a service gets from the runtime: who it is, where everything is, a logger and a stop signal. */
+export interface ServiceContext {
+  cluster: string;
+  component: ComponentPlan;
+  endpoints: ClusterEndpoints;
+  signal: AbortSignal;
+  log(message: string, fields?: Record<string, unknown>): void;
+  /** this service's view of the registry (the discovery service itself gets one that reads only) */
+  discovery: DiscoveryClient;
+  /** calls to other services through discovery, each dependency under its own isolation */
+  services: ServiceClient;
+}
+
+/**
+ * A started service: stopped gracefully on SIGTERM; `status()` is served at GET /status, and
+ * every other request goes to `router` (when the service has an API). A status that has a
+ * `breakers` field (CommandSnapshot[]) shows in `flix status --breakers`.
+ */
+export interface ServiceHandle {
+  stop(): Promise<void>;
+  status(): unknown;
+  router?: Router;
+}
+
+export type ServiceMain = (ctx: ServiceContext) => Promise<ServiceHandle>;
+
+export function jsonLogger(component: string) {
+  return (message: string, fields: Record<string, unknown> = {}) => {
+    process.stdout.write(
+      `${JSON.stringify({ time: new Date().toISOString(), component, message, ...fields })}\n`,
+    );
+  };
+}
+
+/**
+ * `flix serve <service>`: start one instance of a service of a running cluster, with an HTTP
+ * endpoint on its component port (loopback only): GET /health (200 once started) and GET /status.
+ */
+export async function runService(
+  service: ServiceId,
+  main: () => Promise<ServiceMain>,
+  clusterName: string,
+  componentName: string,
+): Promise<void> {
+  const plan = await readPlan(clusterName);
+  const component = plan?.components.find((c) => c.name === componentName);
+  if (!plan || !component) {
+    throw new FlixError(`cluster '${clusterName}' has no component ${componentName}`, {
+      code: 'notRunning',
+      nextStep: 'services are started by `flix up`; see `flix status`',
+    });
+  }
+  const log = jsonLogger(componentName);
+  const abort = new AbortController();
+  let handle: ServiceHandle | null = null;
+  const server: Server = createServer((req, res) => {
+    const send = (code: number, body: unknown) => {
+      res.writeHead(code, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.url === '/health')
+      return send(handle ? 200 : 503, { status: handle ? 'ok' : 'starting', component: componentName });
+    if (req.url === '/status')
+      return send(200, {
+        component: componentName,
+        service,
+        zone: component.zone,
+        status: handle?.status() ?? null,
+      });
+    if (!handle?.router)
+      return send(handle ? 404 : 503, {
+        error: {
+          status: handle ? 404 : 503,
+          code: handle ? 'not-found' : 'starting',
+          message: handle ? `no route for ${req.url}` : `${componentName} is starting`,
+        },
+      });
+    void handle.router.handle(req, res);
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(component.ports.http, '127.0.0.1', () => resolve());
+  });
+
+  const endpoints = endpointsFromPlan(clusterName, plan.components);
+  const discovery = new DiscoveryClient({ endpoints, zone: component.zone, log });
+  const services = new ServiceClient({ discovery, zone: component.zone });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping', { signal });
+    abort.abort();
+    await discovery.stop();
+    await handle?.stop();
+    server.close();
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  if (service !== 'discovery' && serviceCatalog[service].discoverable) await discovery.start();
+  const start = await main();
+  handle = await start({
+    cluster: clusterName,
+    component,
+    endpoints,
+    signal: abort.signal,
+    log,
+    discovery,
+    services,
+  });
+  if (serviceCatalog[service].discoverable) {
+    await discovery.register({
+      id: componentName,
+      service,
+      zone: component.zone,
+      url: component.endpoint,
+      canary: Number(component.settings.canary ?? 0) === 1,
+    });
+  }
+  log('started', { port: component.ports.http });
+}

@@ -1,0 +1,164 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import { type Db, jsonColumn as parse } from '../../engines/mysql/client.js';
+import type { PublishedMedia } from './contract.js';
+
+/** The titles table: one row per title, the source of truth for its status (idempotent; run by every writer). */
+const schema = [
+  `CREATE TABLE IF NOT EXISTS titles (
+    id VARCHAR(64) PRIMARY KEY,
+    title VARCHAR(255) NOT NULL,
+    title_key VARCHAR(255) NOT NULL,
+    year INT NULL,
+    genres JSON NOT NULL,
+    regions JSON NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    source_file VARCHAR(2048) NOT NULL,
+    source_key VARCHAR(1024) NOT NULL,
+    source_bytes BIGINT NOT NULL,
+    source_etag VARCHAR(64) NULL,
+    upload_id VARCHAR(512) NULL,
+    media JSON NOT NULL,
+    error TEXT NULL,
+    created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+    published_at DATETIME(3) NULL,
+    published JSON NULL,
+    UNIQUE KEY titles_title_key (title_key)
+  )`,
+  // data dirs made before the published media were kept with the title
+  'ALTER TABLE titles ADD COLUMN IF NOT EXISTS published JSON NULL',
+];
+
+export async function ensureCatalogSchema(db: Db): Promise<void> {
+  for (const sql of schema) await db.query(sql);
+}
+
+/** Makes a title ready: visible in the catalog with what a player needs to find. */
+export async function publishTitle(db: Db, id: string, media: PublishedMedia): Promise<void> {
+  await db.query(
+    `UPDATE titles SET status = 'ready', error = NULL, published = ?, published_at = CURRENT_TIMESTAMP(3) WHERE id = ?`,
+    [JSON.stringify(media), id],
+  );
+}
+
+export type TitleStatus = 'uploading' | 'uploaded' | 'processing' | 'ready' | 'failed' | 'deleting';
+
+export interface TitleRow {
+  id: string;
+  title: string;
+  year: number | null;
+  genres: string[];
+  regions: string[];
+  status: TitleStatus;
+  sourceFile: string;
+  sourceKey: string;
+  sourceBytes: number;
+  sourceEtag: string | null;
+  uploadId: string | null;
+  media: Record<string, unknown>;
+  error: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  publishedAt: Date | null;
+}
+
+function toTitle(r: RowDataPacket): TitleRow {
+  return {
+    id: r.id,
+    title: r.title,
+    year: r.year,
+    genres: parse(r.genres),
+    regions: parse(r.regions),
+    status: r.status,
+    sourceFile: r.source_file,
+    sourceKey: r.source_key,
+    sourceBytes: Number(r.source_bytes),
+    sourceEtag: r.source_etag,
+    uploadId: r.upload_id,
+    media: parse(r.media),
+    error: r.error,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    publishedAt: r.published_at,
+  };
+}
+
+export async function insertTitle(
+  db: Db,
+  t: Pick<
+    TitleRow,
+    'id' | 'title' | 'year' | 'genres' | 'regions' | 'sourceFile' | 'sourceKey' | 'sourceBytes' | 'media'
+  > & {
+    titleKey: string;
+  },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO titles (id, title, title_key, year, genres, regions, status, source_file, source_key, source_bytes, media)
+     VALUES (?, ?, ?, ?, ?, ?, 'uploading', ?, ?, ?, ?)`,
+    [
+      t.id,
+      t.title,
+      t.titleKey,
+      t.year,
+      JSON.stringify(t.genres),
+      JSON.stringify(t.regions),
+      t.sourceFile,
+      t.sourceKey,
+      t.sourceBytes,
+      JSON.stringify(t.media),
+    ],
+  );
+}
+
+export async function findTitleByKey(db: Db, key: string): Promise<TitleRow | null> {
+  const [rows] = await db.query<RowDataPacket[]>('SELECT * FROM titles WHERE title_key = ?', [key]);
+  return rows[0] ? toTitle(rows[0]) : null;
+}
+
+export async function getTitle(db: Db, id: string): Promise<TitleRow | null> {
+  const [rows] = await db.query<RowDataPacket[]>('SELECT * FROM titles WHERE id = ?', [id]);
+  return rows[0] ? toTitle(rows[0]) : null;
+}
+
+/** A title by id, or by its exact name when no id matches. */
+export async function findTitle(db: Db, idOrName: string): Promise<TitleRow | null> {
+  const byId = await getTitle(db, idOrName);
+  if (byId) return byId;
+  const [rows] = await db.query<RowDataPacket[]>('SELECT * FROM titles WHERE title = ?', [idOrName]);
+  return rows[0] ? toTitle(rows[0]) : null;
+}
+
+export async function listTitles(db: Db): Promise<TitleRow[]> {
+  const [rows] = await db.query<RowDataPacket[]>('SELECT * FROM titles ORDER BY created_at');
+  return rows.map(toTitle);
+}
+
+export async function setTitleStatus(
+  db: Db,
+  id: string,
+  status: TitleStatus,
+  error: string | null = null,
+): Promise<void> {
+  await db.query(
+    `UPDATE titles SET status = ?, error = ?, published_at = IF(? = 'ready', CURRENT_TIMESTAMP(3), published_at) WHERE id = ?`,
+    [status, error, status, id],
+  );
+}
+
+export async function setUploadId(db: Db, id: string, uploadId: string | null): Promise<void> {
+  await db.query('UPDATE titles SET upload_id = ? WHERE id = ?', [uploadId, id]);
+}
+
+export async function markUploaded(db: Db, id: string, etag: string): Promise<void> {
+  await db.query(`UPDATE titles SET status = 'uploaded', source_etag = ?, upload_id = NULL WHERE id = ?`, [
+    etag,
+    id,
+  ]);
+}
+
+export async function deleteTitleRows(db: Db, id: string): Promise<void> {
+  await db.query('DELETE FROM title_objects WHERE title_id = ?', [id]);
+  await db.query('DELETE FROM ingest_tasks WHERE title_id = ?', [id]);
+  await db.query('DELETE FROM ingest_jobs WHERE title_id = ?', [id]);
+  await db.query('DELETE FROM titles WHERE id = ?', [id]);
+}

@@ -1,0 +1,125 @@
+import { SUBSCRIPTION_HEADER } from '../../../platform/http/router.js';
+import { BrokenCircuitError, type DegradedReason, TimeoutError } from '../../../platform/resilience/index.js';
+import {
+  type CallOptions,
+  type CallResult,
+  type ServiceClient,
+  UpstreamError,
+} from '../../../platform/service-client.js';
+import { jsonError } from '../errors.js';
+import type { Filter, RequestContext } from '../filter.js';
+
+/** The answer headers passed back from a service (besides the body's content-type). */
+const PASSED_HEADERS = ['cache-control', 'retry-after', 'location', 'etag', 'last-modified'] as const;
+
+/** The code of a 503 for an upstream call that failed with `error`. */
+export function upstreamFailureCode(error: unknown): 'circuit-open' | 'no-instance' | 'upstream-failed' {
+  if (error instanceof BrokenCircuitError) return 'circuit-open';
+  if (error instanceof UpstreamError && error.message.startsWith('no instance')) return 'no-instance';
+  return 'upstream-failed';
+}
+
+function upstreamFailureMessage(service: string, error: unknown): string {
+  if (error instanceof BrokenCircuitError) return `the circuit to ${service} is open; try again shortly`;
+  if (error instanceof TimeoutError) return `${service} did not answer in ${error.timeoutMs} ms`;
+  if (error instanceof UpstreamError) return error.message;
+  return `${service} failed: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** The body of a service's answer as text, the way it was sent (JSON re-serialised). */
+export function answerText(body: unknown): string {
+  if (body === undefined || body === null) return body === null ? 'null' : '';
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+/** A degraded answer for a route whose service failed (the recommendations' top 10). */
+export type RouteFallback = (reason: DegradedReason) => unknown;
+
+/**
+ * Endpoint: calls the route's service through the service client — discovery (own zone first,
+ * canaries when sharded), that service's isolation (timeout, bulkhead, breaker) — as the
+ * authenticated user, in the caller's trace. The service's status and body pass through; a
+ * failure is a 503 (`circuit-open`, `no-instance`, `upstream-failed`), or the route's fallback.
+ */
+export function proxyFilter(options: {
+  services: ServiceClient;
+  fallbacks?: Record<string, RouteFallback>;
+}): Filter {
+  const { services } = options;
+  const fallbacks = options.fallbacks ?? {};
+  return {
+    name: 'proxy',
+    type: 'endpoint',
+    order: 10,
+    shouldFilter: (ctx) => ctx.route !== undefined,
+    async apply(ctx) {
+      const route = ctx.route;
+      if (!route) return;
+      let body = ctx.json;
+      if (body === undefined && ctx.body && ctx.body.length > 0) {
+        // request validation is switched off: pass what came, parsed when it parses
+        const text = ctx.body.toString('utf8');
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = text;
+        }
+      }
+      const call: CallOptions = {
+        method: ctx.method,
+        path: route.path,
+        body,
+        trace: ctx.trace,
+        userId: ctx.user?.id ?? null,
+        region: ctx.user?.region ?? null,
+        headers: ctx.user?.subscription ? { [SUBSCRIPTION_HEADER]: ctx.user.subscription } : undefined,
+        canary: route.canary === true,
+        // the answer goes back as it came: no parse and re-serialise on the hot path
+        raw: true,
+      };
+      const started = performance.now();
+      const fallback = fallbacks[route.name ?? ''];
+      try {
+        if (fallback) {
+          const outcome = await services.callWithFallback(route.service, call, (f) => fallback(f.reason));
+          if (outcome.degraded) {
+            ctx.upstream = { instance: 'fallback', zone: null, ms: performance.now() - started };
+            ctx.response = {
+              status: 200,
+              headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+              body: JSON.stringify(outcome.value),
+            };
+            ctx.responseHeaders['x-flix-fallback'] = route.service;
+            return;
+          }
+          answer(ctx, outcome.value, started);
+        } else {
+          answer(ctx, await services.call(route.service, call), started);
+        }
+      } catch (error) {
+        ctx.upstream = { instance: '-', zone: null, ms: performance.now() - started };
+        ctx.response = jsonError(
+          503,
+          upstreamFailureCode(error),
+          upstreamFailureMessage(route.service, error),
+          {
+            service: route.service,
+            retryAfterSeconds: 1,
+          },
+        );
+      }
+    },
+  };
+}
+
+function answer(ctx: RequestContext, result: CallResult<unknown>, started: number): void {
+  ctx.upstream = { instance: result.instance, zone: result.zone, ms: performance.now() - started };
+  const headers: Record<string, string> = {};
+  const type = result.headers['content-type'];
+  if (typeof type === 'string') headers['content-type'] = type;
+  for (const name of PASSED_HEADERS) {
+    const v = result.headers[name];
+    if (typeof v === 'string') headers[name] = v;
+  }
+  ctx.response = { status: result.status, headers, body: answerText(result.body) };
+}

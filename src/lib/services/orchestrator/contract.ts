@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import type { Chunk } from '../../media/chunks.js';
+import type { Ladder } from '../../media/ladder.js';
+import type { MediaInfo } from '../../media/probe.js';
+import type { PublishedMedia } from '../catalog/contract.js';
+
+/**
+ * The orchestrator's messages: the plan a job keeps in MySQL from stage to stage, and the
+ * transcode tasks and results that travel on Kafka. The plan is parsed with these schemas where
+ * it leaves the database, so a stage gets a typed plan or a clear error — never a cast.
+ */
+
+const video = z.object({
+  index: z.number(),
+  codec: z.string(),
+  profile: z.string().nullable(),
+  width: z.number(),
+  height: z.number(),
+  displayWidth: z.number(),
+  displayHeight: z.number(),
+  rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]),
+  sampleAspectRatio: z.string(),
+  fps: z.number(),
+  frameRate: z.string(),
+  avgFps: z.number(),
+  avgFrameRate: z.string(),
+  variableFrameRate: z.boolean(),
+  pixFmt: z.string(),
+  bitDepth: z.number(),
+  frames: z.number().nullable(),
+  startSeconds: z.number(),
+  durationSeconds: z.number(),
+});
+
+const audio = z.object({
+  index: z.number(),
+  codec: z.string(),
+  channels: z.number(),
+  channelLayout: z.string().nullable(),
+  sampleRate: z.number(),
+  startSeconds: z.number(),
+  durationSeconds: z.number().nullable(),
+});
+
+const subtitle = z.object({
+  index: z.number(),
+  codec: z.string(),
+  language: z.string(),
+  title: z.string().nullable(),
+  text: z.boolean(),
+  default: z.boolean(),
+  forced: z.boolean(),
+});
+
+export const mediaInfoSchema = z.object({
+  file: z.string(),
+  sizeBytes: z.number(),
+  formatName: z.string(),
+  durationSeconds: z.number(),
+  startSeconds: z.number(),
+  video: video.nullable(),
+  audio: audio.nullable(),
+  subtitles: z.array(subtitle),
+}) satisfies z.ZodType<MediaInfo>;
+
+const rendition = z.object({
+  name: z.string(),
+  width: z.number(),
+  height: z.number(),
+  bitrateKbps: z.number(),
+  maxrateKbps: z.number(),
+  bufsizeKbps: z.number(),
+  profile: z.enum(['high', 'main']),
+  level: z.string(),
+});
+
+export const ladderSchema = z.object({
+  video: z.array(rendition).min(1),
+  audio: z
+    .object({
+      codec: z.literal('aac'),
+      bitrateKbps: z.number(),
+      channels: z.number(),
+      sampleRate: z.number(),
+    })
+    .nullable(),
+  fps: z.number(),
+  frameRate: z.string(),
+  gopFrames: z.number(),
+  segmentSeconds: z.number(),
+  durationSeconds: z.number(),
+  totalFrames: z.number(),
+  displayAspectRatio: z.string(),
+  source: z.object({
+    videoIndex: z.number(),
+    audioIndex: z.number().nullable(),
+    videoOffsetSeconds: z.number(),
+  }),
+}) satisfies z.ZodType<Ladder>;
+
+const chunk = z.object({
+  index: z.number(),
+  startSeconds: z.number(),
+  durationSeconds: z.number(),
+}) satisfies z.ZodType<Chunk>;
+
+/**
+ * What a job's stages have found so far: the probe stage fills `media` and `sourceKey`, the plan
+ * stage the ladder and the chunks, the package stage the manifests.
+ */
+export const jobPlanSchema = z.object({
+  media: mediaInfoSchema,
+  sourceKey: z.string(),
+  ladder: ladderSchema.optional(),
+  chunks: z.array(chunk).optional(),
+  hlsMaster: z.string().optional(),
+  dashManifest: z.string().optional(),
+  segmentCount: z.number().optional(),
+});
+export type JobPlan = z.infer<typeof jobPlanSchema>;
+
+/** A plan past the plan stage: the ladder and the chunks are there. */
+export type PlannedJob = JobPlan & { ladder: Ladder; chunks: Chunk[] };
+/** A plan past the package stage: the manifests are there too. */
+export type PackagedJob = PlannedJob & { hlsMaster: string; dashManifest: string };
+
+/** The plan of a job that has been through the plan stage; throws if it has not. */
+export function planned(plan: JobPlan | null, titleId: string): PlannedJob {
+  if (!plan?.ladder || !plan.chunks) throw new Error(`the job of ${titleId} has no ladder yet`);
+  return plan as PlannedJob;
+}
+
+/** The plan of a job that has been packaged; throws if it has not. */
+export function packaged(plan: JobPlan | null, titleId: string): PackagedJob {
+  const p = planned(plan, titleId);
+  if (!p.hlsMaster || !p.dashManifest) throw new Error(`the job of ${titleId} has no manifests yet`);
+  return p as PackagedJob;
+}
+
+/** What the catalog keeps about a published title, from its job's plan. */
+export function publishedMedia(p: PackagedJob): PublishedMedia {
+  return {
+    durationSeconds: Number(p.media.durationSeconds),
+    manifests: { hls: p.hlsMaster, dash: p.dashManifest },
+    renditions: p.ladder.video.map((v) => ({
+      name: v.name,
+      width: v.width,
+      height: v.height,
+      bitrateKbps: v.bitrateKbps,
+    })),
+  };
+}
+
+/**
+ * A transcode task as it travels on Kafka: one chunk (or the whole soundtrack) and the task ids
+ * it completes — one rendition, or with taskShape `chunk` every rendition of that chunk from one
+ * decode. The worker reports one result per task id.
+ */
+export interface TaskMessage {
+  titleId: string;
+  kind: 'video' | 'audio';
+  items: Array<{ taskId: string; rendition: string }>;
+  chunk: Chunk | null;
+  sourceKey: string;
+  ladder: Ladder;
+}
+
+/** A worker's report of one finished task (or, with `error`, of one it could not do). */
+export interface ResultMessage {
+  titleId: string;
+  taskId: string;
+  objectKey: string;
+  md5: string;
+  bytes: number;
+  worker: string;
+  encodeSeconds: number;
+}

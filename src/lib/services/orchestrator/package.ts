@@ -1,0 +1,180 @@
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { downloadFile, md5File, presignedGet, putFile } from '../../engines/origin/objects.js';
+import { concatChunks } from '../../media/assemble.js';
+import type { Rendition } from '../../media/ladder.js';
+import {
+  addSubtitlesToMaster,
+  addSubtitlesToMpd,
+  subtitlePlaylist,
+  subtitlePlaylistName,
+} from '../../media/manifests/subtitles.js';
+import { type PackageResult, packageTitle } from '../../media/package.js';
+import { extractSubtitles } from '../../media/subtitles.js';
+import { makePoster, makeSprite } from '../../media/thumbnails.js';
+import type { PackagedJob, PlannedJob } from './contract.js';
+import type { StageDeps } from './stages.js';
+import { listTasks, recordObjects, type TaskRow } from './store.js';
+
+/** Where a title's published objects live in the origin (the edges serve this prefix). */
+export const publishedPrefix = (id: string) => `titles/${id}/`;
+
+const contentTypes: Record<string, string> = {
+  '.m3u8': 'application/vnd.apple.mpegurl',
+  '.mpd': 'application/dash+xml',
+  '.m4s': 'video/iso.segment',
+  '.mp4': 'video/mp4',
+  '.m4a': 'audio/mp4',
+  '.jpg': 'image/jpeg',
+  '.vtt': 'text/vtt',
+};
+const contentType = (f: string) => contentTypes[f.slice(f.lastIndexOf('.'))] ?? 'application/octet-stream';
+
+/**
+ * The package stage: the chunk encodes joined per rendition, CMAF segments with HLS and DASH
+ * manifests, poster, trick-play sprite and subtitles, all stored under the title's published
+ * prefix with the MD5 of every object recorded for validation.
+ */
+export async function packageStage(d: StageDeps, id: string, plan: PlannedJob): Promise<PackagedJob> {
+  const tmp = await mkdtemp(join(tmpdir(), `flix-package-${id}-`));
+  try {
+    const tasks = await listTasks(d.db, id);
+    const renditions = await joinRenditions(d.s3, plan, tasks, tmp);
+    const audioFile = await downloadAudio(d.s3, tasks, tmp);
+    const outDir = join(tmp, 'out');
+    const pkg = await packageTitle({
+      renditions,
+      audioFile,
+      outDir,
+      segmentSeconds: plan.ladder.segmentSeconds,
+      displayAspectRatio: plan.ladder.displayAspectRatio,
+      fps: plan.ladder.fps,
+    });
+    const source = await presignedGet(d.s3, plan.sourceKey);
+    await makeThumbnails(plan, renditions, source, outDir);
+    await addSubtitles(plan, pkg, source, outDir);
+    const objects = await storePublished(d, id, outDir);
+    return {
+      ...plan,
+      hlsMaster: `${publishedPrefix(id)}${pkg.hlsMaster}`,
+      dashManifest: `${publishedPrefix(id)}${pkg.dashManifest}`,
+      segmentCount: objects.filter((o) => o.kind === 'segment').length,
+    };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Each rendition's chunk encodes, downloaded (MD5-checked) and joined into one file, largest first. */
+async function joinRenditions(
+  s3: S3Client,
+  plan: PlannedJob,
+  tasks: TaskRow[],
+  tmp: string,
+): Promise<Array<{ rendition: Rendition; file: string }>> {
+  const renditions = [];
+  for (const r of plan.ladder.video) {
+    const chunks = tasks
+      .filter((t) => t.kind === 'video' && t.rendition === r.name)
+      .sort((a, b) => a.chunkIndex - b.chunkIndex);
+    const files: string[] = [];
+    for (const c of chunks) {
+      const f = join(tmp, `${r.name}-${String(c.chunkIndex).padStart(4, '0')}.mp4`);
+      await downloadChecked(s3, c.objectKey as string, c.md5 as string, f);
+      files.push(f);
+    }
+    const out = join(tmp, `${r.name}.mp4`);
+    await concatChunks(files, out, { expectedFrames: plan.ladder.totalFrames });
+    for (const f of files) await rm(f, { force: true });
+    renditions.push({ rendition: r, file: out });
+  }
+  return renditions;
+}
+
+/** The soundtrack's encode, or null for a silent title. */
+async function downloadAudio(s3: S3Client, tasks: TaskRow[], tmp: string): Promise<string | null> {
+  const audio = tasks.find((t) => t.kind === 'audio');
+  if (!audio) return null;
+  const file = join(tmp, 'audio.m4a');
+  await downloadChecked(s3, audio.objectKey as string, audio.md5 as string, file);
+  return file;
+}
+
+/** The poster from the largest rendition, the trick-play sprite from the smallest. */
+async function makeThumbnails(
+  plan: PlannedJob,
+  renditions: Array<{ file: string }>,
+  source: string,
+  outDir: string,
+): Promise<void> {
+  await makePoster({
+    source: renditions[0]?.file ?? source,
+    durationSeconds: plan.media.durationSeconds,
+    output: join(outDir, 'poster.jpg'),
+  });
+  await makeSprite({
+    source: renditions.at(-1)?.file ?? source,
+    durationSeconds: plan.media.durationSeconds,
+    outDir,
+  });
+}
+
+/** The source's text subtitles as WebVTT tracks, named in both manifests. */
+async function addSubtitles(plan: PlannedJob, pkg: PackageResult, source: string, outDir: string) {
+  if (plan.media.subtitles.length === 0) return;
+  const subs = await extractSubtitles(source, plan.media, outDir);
+  if (subs.tracks.length === 0) return;
+  for (const t of subs.tracks) {
+    await writeFile(join(outDir, subtitlePlaylistName(t)), subtitlePlaylist(plan.media.durationSeconds, t));
+  }
+  const masterFile = join(outDir, pkg.hlsMaster);
+  await writeFile(masterFile, addSubtitlesToMaster(await readFile(masterFile, 'utf8'), subs.tracks));
+  const mpdFile = join(outDir, pkg.dashManifest);
+  await writeFile(mpdFile, addSubtitlesToMpd(await readFile(mpdFile, 'utf8'), subs.tracks));
+}
+
+/** Every packaged file into the origin under the title's prefix, each object's MD5 recorded. */
+async function storePublished(d: StageDeps, id: string, outDir: string) {
+  const objects = [];
+  for (const f of await walk(outDir)) {
+    const rel = relative(outDir, f);
+    const stored = await putFile(d.s3, `${publishedPrefix(id)}${rel}`, f, {
+      contentType: contentType(f),
+      publicRead: true,
+      cacheControl: f.endsWith('.m3u8') || f.endsWith('.mpd') ? 'max-age=60' : 'max-age=31536000, immutable',
+    });
+    objects.push({ ...stored, kind: kindOf(rel) });
+  }
+  await recordObjects(d.db, id, objects);
+  return objects;
+}
+
+function kindOf(rel: string): string {
+  if (/(^|\/)init[^/]*$/.test(rel)) return 'init';
+  if (rel.endsWith('.m4s')) return 'segment';
+  if (rel.endsWith('.m3u8') || rel.endsWith('.mpd')) return 'manifest';
+  if (rel.endsWith('.vtt')) return rel.includes('sub') ? 'subtitle' : 'thumbnails';
+  if (rel.endsWith('.jpg')) return 'image';
+  return 'other';
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(p)));
+    else out.push(p);
+  }
+  return out.sort();
+}
+
+/** Downloads an object and checks it against the MD5 its writer reported. */
+export async function downloadChecked(s3: S3Client, key: string, md5: string, file: string): Promise<void> {
+  await downloadFile(s3, key, file);
+  const got = await md5File(file);
+  if (got !== md5) throw new Error(`${key}: MD5 ${got} differs from the ${md5} its worker reported`);
+  const st = await stat(file);
+  if (st.size === 0) throw new Error(`${key} is empty`);
+}

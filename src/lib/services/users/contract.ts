@@ -1,0 +1,25 @@
+/** The users service's messages: the plans a subscription can have, and a user as the service answers. */
+
+export interface Plan {
+  id: string;
+  name: string;
+  priceCents: number;
+  /** highest rendition the plan plays */
+  maxHeight: number;
+  maxStreams: number;
+}
+
+export const plans: readonly Plan[] = [
+  { id: 'basic', name: 'Basic', priceCents: 699, maxHeight: 480, maxStreams: 1 },
+  { id: 'standard', name: 'Standard', priceCents: 1549, maxHeight: 1080, maxStreams: 2 },
+  { id: 'premium', name: 'Premium', priceCents: 2299, maxHeight: 2160, maxStreams: 4 },
+];
+
+export interface User {
+  id: string;
+  name: string;
+  region: string;
+  plan: Plan;
+  subscription: { status: 'active' | 'cancelled'; startedAt: string; renewsAt: string };
+  createdAt: string;
+}
