@@ -12,23 +12,15 @@ import { mysqlCredentials, originBucket } from '../src/lib/engines/credentials.j
 import { signedTitleUrl } from '../src/lib/engines/edge/signing.js';
 import { originClient } from '../src/lib/engines/origin/driver.js';
 import { flix, groupAlive, pidAlive, waitFor } from './helpers/cli.js';
+import { type Component, SHARED_CLUSTER, status } from './helpers/cluster.js';
 import { firstMessage } from './helpers/kafka.js';
 
 /**
- * The CI cluster brought up once through the CLI, each engine proven through its real client,
- * a killed engine restarted by the supervisor, and nothing left behind after `flix down`.
+ * The shared CI cluster (brought up once through the CLI by the global setup), each engine proven
+ * through its real client, a killed engine restarted by the supervisor, and nothing left behind
+ * after `flix down` — which is why this suite runs last.
  */
-const name = `itest-${process.pid}`;
-type Component = {
-  name: string;
-  role: string;
-  zone: string | null;
-  state: string;
-  pid: number | null;
-  endpoint: string;
-  ports: Record<string, number>;
-  restarts: number;
-};
+const name = SHARED_CLUSTER;
 let components: Component[] = [];
 const endpoint = (n: string) => {
   const c = components.find((x) => x.name === n);
@@ -48,17 +40,9 @@ function restartedAfter(before: Component, ms: number): Promise<Component> {
   );
 }
 
-async function status(): Promise<Component[]> {
-  const r = await flix(['status', '--name', name, '--json']);
-  return (r.json?.components ?? []) as Component[];
-}
-
 describe('a native CI cluster', () => {
   beforeAll(async () => {
-    const r = await flix(['up', '--cluster', 'ci', '--name', name, '--json']);
-    if (r.exitCode !== 0) throw new Error(`flix up failed (${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
-    expect(r.json.phase).toBe('running');
-    components = r.json.components;
+    components = await status();
   });
 
   afterAll(async () => {
@@ -87,6 +71,8 @@ describe('a native CI cluster', () => {
           (svc) => [`${svc}-a-1`, `${svc}-b-1`],
         ),
         'elb-1',
+        // the shared cluster runs a catalog canary in the first zone
+        'catalog-canary-1',
       ].sort(),
     );
     for (const c of s) {

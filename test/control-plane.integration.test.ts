@@ -1,30 +1,25 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
 import { flix, repoRoot, sleep, waitFor } from './helpers/cli.js';
 import { synthClip } from './helpers/clips.js';
+import { type Component, SHARED_CLUSTER, status } from './helpers/cluster.js';
 import { httpCall } from './helpers/http.js';
 
 /**
- * A viewer's play end to end on the CI cluster, and the failures it must survive: ELB → gateway →
+ * A viewer's play end to end on the shared CI cluster, and the failures it must survive: ELB → gateway →
  * playback (users, catalog, Cassandra bookmark, steering) → signed edge URLs → the ABR client.
  */
-const name = `itest-play-${process.pid}`;
+const name = SHARED_CLUSTER;
 let dir = '';
 let elb = '';
-type Component = { name: string; pid: number; endpoint: string; state: string; zone: string | null };
 let components: Component[] = [];
 let alice = '';
 let bob = '';
 const bin = join(repoRoot, 'bin', 'run.js');
 
-async function status(): Promise<Component[]> {
-  return (await flix(['status', '--name', name, '--json'])).json.components;
-}
 const api = (method: string, path: string, token: string, body?: unknown) =>
   httpCall(elb, method, path, { token, body: body === undefined ? undefined : JSON.stringify(body) });
 
@@ -45,7 +40,6 @@ function freeze(c: Component, on: boolean) {
 
 describe('playback through the control plane', () => {
   beforeAll(async () => {
-    execFileSync('bash', [join(repoRoot, 'fixtures', 'make-fixtures.sh')], { stdio: 'inherit' });
     dir = await mkdtemp(join(tmpdir(), 'flix-play-it-'));
     // a title long enough to kill an edge in the middle of it, with two renditions to switch between
     synthClip(join(dir, 'long.mp4'), {
@@ -53,13 +47,7 @@ describe('playback through the control plane', () => {
       seconds: 40,
       codecs: ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'],
     });
-    const doc = parseDocument(await readFile(join(repoRoot, 'cluster', 'ci.yaml'), 'utf8'));
-    doc.setIn(['services', 'catalog'], { canary: 1 });
-    const file = join(dir, 'play-it.yaml');
-    await writeFile(file, doc.toString());
-    const r = await flix(['up', '--cluster', file, '--name', name, '--json']);
-    if (r.exitCode !== 0) throw new Error(`flix up failed (${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
-    components = r.json.components;
+    components = await status();
     elb = components.find((c) => c.name === 'elb-1')?.endpoint as string;
 
     for (const [file, title, regions] of [
@@ -111,7 +99,6 @@ describe('playback through the control plane', () => {
         // already gone
       }
     }
-    await flix(['down', '--name', name, '--purge']);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

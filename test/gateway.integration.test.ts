@@ -1,9 +1,6 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
-import { flix, repoRoot, waitFor } from './helpers/cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { flix, waitFor } from './helpers/cli.js';
+import { type Component, SHARED_CLUSTER, status } from './helpers/cluster.js';
 import { type Answer, httpCall } from './helpers/http.js';
 
 /**
@@ -11,10 +8,9 @@ import { type Answer, httpCall } from './helpers/http.js';
  * through the ELB to a gateway of some zone and on to the services, as a client would make it.
  * The token checks need the users service (POST /v1/users, /v1/users/:id/tokens, /v1/tokens/verify).
  */
-const name = 'gw-it';
-let dir = '';
+const name = SHARED_CLUSTER;
 let elb = '';
-let components: Array<{ name: string; endpoint: string }> = [];
+let components: Component[] = [];
 
 /** One request through the ELB (or to `base`), as a client makes it. */
 function call(
@@ -40,25 +36,10 @@ async function newUser(role: string): Promise<{ id: string; token: string }> {
 
 describe('the ELB and the gateways', () => {
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'flix-gw-it-'));
-    const doc = parseDocument(await readFile(join(repoRoot, 'cluster', 'ci.yaml'), 'utf8'));
-    doc.setIn(['services', 'gateway'], { rateLimit: { perUser: { rps: 5, burst: 10 } } });
-    // no playback: its routes then show the gateway's 503 no-instance (and the cluster starts lighter)
-    doc.setIn(['services', 'playback'], { perZone: 0 });
-    const file = join(dir, 'gw-it.yaml');
-    await writeFile(file, doc.toString());
-    await flix(['down', '--name', name, '--purge']);
-    const r = await flix(['up', '--cluster', file, '--name', name, '--json']);
-    if (r.exitCode !== 0) throw new Error(`flix up failed (${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
-    components = r.json.components;
+    components = await status();
     const e = components.find((c) => c.name.startsWith('elb'));
     if (!e) throw new Error('the cluster runs no elb');
     elb = e.endpoint;
-  });
-
-  afterAll(async () => {
-    await flix(['down', '--name', name, '--purge']);
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('answers /api/health from a gateway with a trace id, round robin across the zones', async () => {
@@ -218,10 +199,30 @@ describe('the ELB and the gateways', () => {
 
   it('answers 503 no-instance when a route has no instance to go to', async () => {
     const me = await newUser('lonely');
-    const r = await call('GET', '/api/bookmarks', { token: me.token });
-    expect(r.status, r.text).toBe(503);
-    expect(r.json.error).toMatchObject({ code: 'no-instance', service: 'playback' });
-    expect(r.headers['retry-after']).toBe('1');
+    // every playback instance hangs: their leases lapse and discovery forgets them
+    const playback = (await status()).filter((c) => c.name.startsWith('playback-'));
+    for (const c of playback) process.kill(-c.pid, 'SIGSTOP');
+    try {
+      const r = await waitFor(
+        'the gateway to find no playback instance',
+        async () => {
+          const a = await call('GET', '/api/bookmarks', { token: me.token });
+          return a.json?.error?.code === 'no-instance' ? a : null;
+        },
+        30_000,
+      );
+      expect(r.status, r.text).toBe(503);
+      expect(r.json.error).toMatchObject({ code: 'no-instance', service: 'playback' });
+      expect(r.headers['retry-after']).toBe('1');
+    } finally {
+      for (const c of playback) process.kill(-c.pid, 'SIGCONT');
+    }
+    // resumed, they register again and the route works
+    await waitFor(
+      'playback to be back',
+      async () => (await call('GET', '/api/bookmarks', { token: me.token })).status === 200,
+      30_000,
+    );
   });
 
   it('rate-limits a user with 429 rate-limited and Retry-After', async () => {

@@ -14,22 +14,18 @@ import { filesInMpd } from '../src/lib/media/manifests/dash.js';
 import { filesInHlsPlaylist, resolveRef } from '../src/lib/media/manifests/hls.js';
 import { flix, repoRoot, waitFor } from './helpers/cli.js';
 import { synthClip } from './helpers/clips.js';
+import { type Component, SHARED_CLUSTER, status } from './helpers/cluster.js';
 
 /**
- * Ingest end to end on the CI cluster: a clip becomes a title any HLS or DASH player can stream
+ * Ingest end to end on the shared CI cluster: a clip becomes a title any HLS or DASH player can stream
  * through an edge; a killed worker or a restarted orchestrator does not stop it; bad input is
  * refused and leaves nothing behind.
  */
-const name = `itest-ingest-${process.pid}`;
+const name = SHARED_CLUSTER;
 const media = join(repoRoot, 'fixtures', 'media');
 const fixture = (f: string) => join(media, f);
-type Component = { name: string; pid: number; endpoint: string; state: string; restarts: number };
 let components: Component[] = [];
 const endpoint = (n: string) => components.find((c) => c.name === n)?.endpoint as string;
-
-async function status(): Promise<Component[]> {
-  return (await flix(['status', '--name', name, '--json'])).json.components;
-}
 
 async function show(id: string) {
   return (await flix(['titles', 'show', id, '--name', name, '--json'])).json;
@@ -56,19 +52,15 @@ const bigClip = join(scratch, 'big raw.mkv');
 
 describe('ingest on the CI cluster', () => {
   beforeAll(async () => {
-    execFileSync('bash', [join(repoRoot, 'fixtures', 'make-fixtures.sh')], { stdio: 'inherit' });
     synthClip(longClip, {
       size: '426x240',
       seconds: 24,
       codecs: ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'],
     });
-    const r = await flix(['up', '--cluster', 'ci', '--name', name, '--json']);
-    if (r.exitCode !== 0) throw new Error(`flix up failed (${r.exitCode}):\n${r.stderr}`);
-    components = r.json.components;
+    components = await status();
   });
 
   afterAll(async () => {
-    await flix(['down', '--name', name, '--purge']);
     rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -79,7 +71,7 @@ describe('ingest on the CI cluster', () => {
       'ingest',
       fixture('good.mp4'),
       '--title',
-      'Big Trip',
+      'Big Day',
       '--genres',
       'drama,travel',
       '--year',
@@ -96,7 +88,7 @@ describe('ingest on the CI cluster', () => {
     readyId = r.json.id;
     const t = await show(readyId);
     expect(t).toMatchObject({
-      title: 'Big Trip',
+      title: 'Big Day',
       year: 2024,
       genres: ['drama', 'travel'],
       regions: ['US', 'DE'],
@@ -175,7 +167,8 @@ describe('ingest on the CI cluster', () => {
       expect(t.status, file).toBe('ready');
       check(t);
     }
-  });
+    // six ingests one after another
+  }, 360_000);
 
   it('edges serve a title only through signed URLs: MISS then HIT, 403 for a bad, moved, expired or missing signature', async () => {
     const t = await show(readyId);
@@ -254,7 +247,7 @@ describe('ingest on the CI cluster', () => {
     expect(b.alreadyCached.objects).toBe(1);
     expect(b.fromOrigin.objects).toBe(t.objects - 1);
 
-    const again = await flix(['prewarm', '--title', 'Big Trip', '--zone', 'b', '--name', name, '--json']);
+    const again = await flix(['prewarm', '--title', 'Big Day', '--zone', 'b', '--name', name, '--json']);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.json.fromOriginBytes).toBe(0);
     expect(again.json.titles[0].edges).toHaveLength(1);
@@ -312,9 +305,9 @@ describe('ingest on the CI cluster', () => {
   });
 
   it('refuses the same title again', async () => {
-    const r = await flix(['ingest', fixture('good.mp4'), '--title', 'big  TRIP', '--name', name]);
+    const r = await flix(['ingest', fixture('good.mp4'), '--title', 'big  DAY', '--name', name]);
     expect(r.exitCode).toBe(13);
-    expect(r.stderr).toContain('a title named "Big Trip" already exists');
+    expect(r.stderr).toContain('a title named "Big Day" already exists');
   });
 
   it('refuses bad input with a clear message and leaves no title and no object', async () => {

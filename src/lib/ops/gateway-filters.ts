@@ -1,6 +1,7 @@
 import type { ClusterEndpoints } from '../cluster/endpoints.js';
 import { FlixError } from '../core/errors.js';
 import { httpJson } from '../platform/http/client.js';
+import { readErrorBody } from '../platform/http/error-body.js';
 import type { FilterRow } from '../services/gateway/chain.js';
 
 /** One gateway instance's chain as `flix gateway filters` shows it. */
@@ -32,17 +33,21 @@ export async function gatewayFilters(
   if (change) {
     const answers = await Promise.all(
       gateways.map((g) =>
-        httpJson<{ error?: { code?: string; known?: string[] } }>(
-          `${g.url}/_admin/filters/${encodeURIComponent(change.filter)}`,
-          { method: 'POST', body: { enabled: change.enabled }, signal: AbortSignal.timeout(timeoutMs) },
-        ).catch(() => null),
+        httpJson(`${g.url}/_admin/filters/${encodeURIComponent(change.filter)}`, {
+          method: 'POST',
+          body: { enabled: change.enabled },
+          signal: AbortSignal.timeout(timeoutMs),
+        }).catch(() => null),
       ),
     );
-    const unknown = answers.find((a) => a?.status === 404 && a.body?.error?.code === 'unknown-filter');
+    const unknown = answers
+      .map((a) => (a?.status === 404 ? readErrorBody(a.body) : null))
+      .find((e) => e?.code === 'unknown-filter');
     if (unknown) {
+      const known = Array.isArray(unknown.known) ? unknown.known : [];
       throw new FlixError(`the gateway has no filter named '${change.filter}'`, {
         code: 'notFound',
-        nextStep: `one of: ${(unknown.body.error?.known ?? []).join(', ')} (see \`flix gateway filters\`)`,
+        nextStep: `one of: ${known.join(', ')} (see \`flix gateway filters\`)`,
       });
     }
   }

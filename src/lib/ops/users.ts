@@ -2,7 +2,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FlixError } from '../core/errors.js';
 import { userTokenFile } from '../core/paths.js';
-import { httpJson } from '../platform/http/client.js';
+import { ConnectError, httpJson } from '../platform/http/client.js';
+import { readErrorBody } from '../platform/http/error-body.js';
+import { inOrder, retryElsewhere } from '../platform/retry-elsewhere.js';
 import { runningClusterEndpoints } from '../runtime/index.js';
 import type { User } from '../services/users/contract.js';
 
@@ -19,31 +21,29 @@ async function usersCall<T>(cluster: string, method: string, path: string, body?
       nextStep: 'set services.users.perZone to 1 or more in the cluster file',
     });
   }
-  let lastError: unknown;
-  for (const s of instances) {
-    try {
-      const r = await httpJson<T>(`${s.url}${path}`, { method, body, signal: AbortSignal.timeout(5000) });
-      if (r.status < 300) return r.body;
-      const e = (r.body as { error?: { code?: string; message?: string } })?.error;
-      throw new FlixError(e?.message ?? `users service answered ${r.status}`, {
-        code:
-          r.status === 404
-            ? 'notFound'
-            : r.status === 409
-              ? 'conflict'
-              : r.status === 400
-                ? 'invalidInput'
-                : 'componentFailed',
-        details: e?.code,
-      });
-    } catch (error) {
-      if (error instanceof FlixError) throw error;
-      lastError = error;
-    }
-  }
-  throw new FlixError(`no users service instance answered (${(lastError as Error)?.message})`, {
-    code: 'componentFailed',
-    nextStep: '`flix status` shows which components are unhealthy',
+  const answer = await retryElsewhere(instances[0] as (typeof instances)[number], {
+    next: inOrder(instances),
+    tries: instances.length,
+    retryable: (error) => error instanceof ConnectError,
+    attempt: (s) => httpJson<T>(`${s.url}${path}`, { method, body, signal: AbortSignal.timeout(5000) }),
+  }).catch((error: unknown) => {
+    throw new FlixError(`no users service instance answered (${(error as Error)?.message})`, {
+      code: 'componentFailed',
+      nextStep: '`flix status` shows which components are unhealthy',
+    });
+  });
+  if (answer.status < 300) return answer.body;
+  const e = readErrorBody(answer.body);
+  throw new FlixError(e?.message || `users service answered ${answer.status}`, {
+    code:
+      answer.status === 404
+        ? 'notFound'
+        : answer.status === 409
+          ? 'conflict'
+          : answer.status === 400
+            ? 'invalidInput'
+            : 'componentFailed',
+    details: e?.code,
   });
 }
 

@@ -4,6 +4,7 @@ import { type ClusterEndpoints, endpointsFromPlan, readPlan } from '../cluster/e
 import { type ServiceId, serviceCatalog } from '../cluster/service-kinds.js';
 import { FlixError } from '../core/errors.js';
 import { DiscoveryClient } from './discovery.js';
+import { errorBody } from './http/error-body.js';
 import type { Router } from './http/router.js';
 import { ServiceClient } from './service-client.js';
 
@@ -77,13 +78,9 @@ export async function runService(
         status: handle?.status() ?? null,
       });
     if (!handle?.router)
-      return send(handle ? 404 : 503, {
-        error: {
-          status: handle ? 404 : 503,
-          code: handle ? 'not-found' : 'starting',
-          message: handle ? `no route for ${req.url}` : `${componentName} is starting`,
-        },
-      });
+      return handle
+        ? send(404, errorBody(404, 'not-found', `no route for ${req.url}`))
+        : send(503, errorBody(503, 'starting', `${componentName} is starting`));
     void handle.router.handle(req, res);
   });
   server.keepAliveTimeout = 30_000;

@@ -1,5 +1,6 @@
 import type { DiscoveryClient, RegisteredInstance } from './discovery.js';
 import { ConnectError, type HttpAnswer, httpJson } from './http/client.js';
+import { readErrorBody } from './http/error-body.js';
 import { REGION_HEADER, USER_HEADER } from './http/router.js';
 import {
   type CommandPolicy,
@@ -9,6 +10,7 @@ import {
   isolation,
   type Outcome,
 } from './resilience/index.js';
+import { inOrder, retryElsewhere } from './retry-elsewhere.js';
 import type { TraceContext } from './tracing.js';
 import { downstreamHeaders } from './tracing.js';
 
@@ -119,10 +121,11 @@ export class ServiceClient {
     if (opts.trace) Object.assign(headers, downstreamHeaders(opts.trace));
     if (opts.userId) headers[USER_HEADER] = opts.userId;
     if (opts.region) headers[REGION_HEADER] = opts.region;
-    let lastError: unknown;
     // a refused connection (instance gone, lease not yet expired) is retried once elsewhere
-    for (const instance of candidates.slice(0, 2)) {
-      try {
+    return retryElsewhere(candidates[0] as RegisteredInstance, {
+      next: inOrder(candidates),
+      retryable: (error) => error instanceof ConnectError,
+      attempt: async (instance) => {
         const answer = await httpJson<T>(`${instance.url}${opts.path}`, {
           method: opts.method ?? 'GET',
           headers,
@@ -131,16 +134,12 @@ export class ServiceClient {
           raw: opts.raw,
         });
         if (answer.status >= 500) {
-          const message = errorMessage(answer.body) ?? `answered ${answer.status}`;
+          const message = readErrorBody(answer.body)?.message || `answered ${answer.status}`;
           throw new UpstreamError(service, answer.status, `${service} (${instance.id}): ${message}`);
         }
         return { ...answer, instance: instance.id, zone: instance.zone };
-      } catch (error) {
-        lastError = error;
-        if (!(error instanceof ConnectError)) throw error;
-      }
-    }
-    throw lastError;
+      },
+    });
   }
 
   /** Own zone first (round robin within it), then the other zones; canaries only when asked. */
@@ -159,19 +158,4 @@ function rotate<T>(xs: T[], n: number): T[] {
   if (xs.length === 0) return xs;
   const k = n % xs.length;
   return [...xs.slice(k), ...xs.slice(0, k)];
-}
-
-function errorMessage(body: unknown): string | null {
-  if (typeof body === 'string') {
-    try {
-      return errorMessage(JSON.parse(body));
-    } catch {
-      return null;
-    }
-  }
-  if (typeof body === 'object' && body !== null && 'error' in body) {
-    const e = (body as { error: { message?: string } }).error;
-    return e?.message ?? null;
-  }
-  return null;
 }

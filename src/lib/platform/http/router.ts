@@ -1,5 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { TraceContext } from '../tracing.js';
+import { errorBody } from './error-body.js';
+
+export { errorBody };
+
 import { resolveTrace } from '../tracing.js';
 
 /**
@@ -176,15 +180,6 @@ function matchParts(pattern: string[], parts: string[]): Record<string, string> 
     } else if (p !== v) return null;
   }
   return params;
-}
-
-export function errorBody(
-  status: number,
-  code: string,
-  message: string,
-  extra: Record<string, unknown> = {},
-) {
-  return { error: { ...extra, status, code, message } };
 }
 
 export function sendJson(

@@ -62,7 +62,9 @@ describe('apiError', () => {
 describe('manifestUrl and playEdges', () => {
   const edge = (name: string, rank: number, base: string) => ({
     name,
+    zone: name,
     rank,
+    reason: 'test',
     hls: `${base}/hls/master.m3u8`,
     dash: `${base}/dash/manifest.mpd`,
   });
@@ -71,7 +73,7 @@ describe('manifestUrl and playEdges', () => {
     expect(manifestUrl(edge('a', 1, 'http://e/v/1/t/titles/x'), 'dash')).toBe(
       'http://e/v/1/t/titles/x/dash/manifest.mpd',
     );
-    const prefix = { name: 'a', hls: 'http://e/v/1/t/titles/x/', dash: 'http://e/v/1/t/titles/x' };
+    const prefix = { ...edge('a', 1, ''), hls: 'http://e/v/1/t/titles/x/', dash: 'http://e/v/1/t/titles/x' };
     expect(manifestUrl(prefix, 'hls')).toBe('http://e/v/1/t/titles/x/master.m3u8');
     expect(manifestUrl(prefix, 'dash')).toBe('http://e/v/1/t/titles/x/manifest.mpd');
   });
@@ -81,8 +83,8 @@ describe('manifestUrl and playEdges', () => {
       edges: [edge('b', 2, 'http://b'), edge('a', 1, 'http://a')],
     } as unknown as PlayAnswer;
     expect(playEdges(answer, 'hls')).toEqual([
-      { name: 'a', zone: undefined, url: 'http://a/hls/master.m3u8' },
-      { name: 'b', zone: undefined, url: 'http://b/hls/master.m3u8' },
+      { name: 'a', zone: 'a', url: 'http://a/hls/master.m3u8' },
+      { name: 'b', zone: 'b', url: 'http://b/hls/master.m3u8' },
     ]);
   });
 });

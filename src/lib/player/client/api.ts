@@ -6,6 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { FlixError } from '../../core/errors.js';
 import { userTokenFile } from '../../core/paths.js';
+import { readErrorBody } from '../../platform/http/error-body.js';
+import type { PlayAnswer, PlayAnswerEdge } from '../../services/playback/contract.js';
 import type { PlayEdge } from './fetcher.js';
 import type { Heartbeat } from './player.js';
 
@@ -33,25 +35,7 @@ export async function readUserToken(
 }
 
 /** One edge of a play answer. */
-export interface PlayAnswerEdge {
-  name: string;
-  zone?: string;
-  rank?: number;
-  score?: number;
-  reasons?: string[];
-  hls: string;
-  dash: string;
-}
-
-/** The answer of `POST /api/play`. */
-export interface PlayAnswer {
-  playId: string;
-  traceId: string;
-  title: { id: string; title: string; durationSeconds?: number };
-  position: number;
-  expiresAt?: number;
-  edges: PlayAnswerEdge[];
-}
+export type { PlayAnswer, PlayAnswerEdge };
 
 /** A started play: the answer, and when the request went out (performance.now() ms). */
 export interface StartedPlay {
@@ -75,23 +59,20 @@ export function manifestUrl(edge: PlayAnswerEdge, protocol: 'hls' | 'dash'): str
 /** The edges of a play answer, in rank order, as the fetcher takes them. */
 export function playEdges(answer: PlayAnswer, protocol: 'hls' | 'dash'): PlayEdge[] {
   return [...answer.edges]
-    .sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))
+    .sort((a, b) => a.rank - b.rank)
     .map((e) => ({ name: e.name, zone: e.zone, url: manifestUrl(e, protocol) }));
-}
-
-interface ApiErrorBody {
-  error?: { status?: number; code?: string; message?: string };
 }
 
 /** Maps an API error answer to a FlixError the user can act on. Pure. */
 export function apiError(
   what: string,
   status: number,
-  body: ApiErrorBody | null,
+  body: unknown,
   ctx: { user?: string; cluster?: string; title?: string; retryAfter?: string | null } = {},
 ): FlixError {
-  const code = body?.error?.code;
-  const message = body?.error?.message;
+  const e = readErrorBody(body);
+  const code = e?.code;
+  const message = e?.message;
   const details = [code ? `${status} ${code}` : `HTTP ${status}`, message].filter(Boolean).join(': ');
   const user = ctx.user ?? '<user>';
   const name = ctx.cluster ? ` --name ${ctx.cluster}` : '';
@@ -182,7 +163,7 @@ export async function requestPlay(
   } catch (e) {
     throw unreachable(api, e);
   }
-  const json = await jsonBody<PlayAnswer & ApiErrorBody>(res);
+  const json = await jsonBody<PlayAnswer>(res);
   if (!res.ok) {
     throw apiError(`playing '${body.title}'`, res.status, json, {
       ...ctx,
@@ -223,8 +204,8 @@ export async function sendHeartbeat(
     signal: AbortSignal.timeout(opts.timeoutMs ?? 2000),
   });
   if (!res.ok) {
-    const body = await jsonBody<ApiErrorBody>(res);
-    throw new Error(`heartbeat answered ${res.status}${body?.error?.code ? ` ${body.error.code}` : ''}`);
+    const code = readErrorBody(await jsonBody<unknown>(res))?.code;
+    throw new Error(`heartbeat answered ${res.status}${code ? ` ${code}` : ''}`);
   }
   await res.body?.cancel().catch(() => {});
 }

@@ -34,7 +34,7 @@ export interface PlaySessionResult extends PlayResult {
   traceId: string;
   bookmarkSeconds: number;
   /** The edges the answer ranked, in order. */
-  rankedEdges: Array<{ name: string; zone?: string; rank?: number; reasons?: string[] }>;
+  rankedEdges: Array<{ name: string; zone: string; rank: number; reason: string }>;
 }
 
 export async function playSession(
@@ -79,7 +79,7 @@ export async function playSession(
     playId: answer.playId,
     traceId: answer.traceId,
     bookmarkSeconds: answer.position,
-    rankedEdges: answer.edges.map((e) => ({ name: e.name, zone: e.zone, rank: e.rank, reasons: e.reasons })),
+    rankedEdges: answer.edges.map((e) => ({ name: e.name, zone: e.zone, rank: e.rank, reason: e.reason })),
     ...result,
   };
 }

@@ -1,7 +1,9 @@
 import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { httpJson } from '../../platform/http/client.js';
+import { errorBody } from '../../platform/http/error-body.js';
 import { Router, sendJson } from '../../platform/http/router.js';
+import { retryElsewhere } from '../../platform/retry-elsewhere.js';
 import { createTwoTierBalancer, type Pick } from './balancing.js';
 import { HealthTracker } from './health.js';
 import { answerHeaders, forwardHeaders, gatewayTargets, isAdminPath, type Target } from './targets.js';
@@ -25,12 +27,18 @@ const UPSTREAM_IDLE_MS = 30_000;
  */
 export const DEFAULT_ANSWER_TIMEOUT_MS = 5_000;
 
-class NoAnswerError extends Error {
-  readonly code = 'ENOANSWER';
+/** Why a forwarded request failed before any answer went back to the client. */
+class ForwardError extends Error {
+  constructor(
+    readonly kind: 'stale' | 'no-answer' | 'connect' | 'other',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 function errorJson(res: ServerResponse, status: number, code: string, message: string, headers = {}) {
-  sendJson(res, status, { error: { status, code, message } }, headers);
+  sendJson(res, status, errorBody(status, code, message), headers);
 }
 
 /**
@@ -60,9 +68,30 @@ export class ElbProxy extends Router {
       req.resume();
       return errorJson(res, 404, 'not-found', `no route for ${req.url}`);
     }
-    const pick = this.balancer.pick();
-    if (!pick) return this.noGateway(req, res);
-    this.forward(req, res, pick, false);
+    const first = this.balancer.pick();
+    if (!first) return this.noGateway(req, res);
+    let last = first;
+    try {
+      await retryElsewhere(first, {
+        attempt: (pick) => {
+          last = pick;
+          return this.forwardOnce(req, res, pick);
+        },
+        retryable: (error) => error instanceof ForwardError && this.retryable(error, req),
+        // a kept-alive socket found closed: nothing reached that gateway, send it again there;
+        // otherwise once more in another zone
+        next: (failed, error) =>
+          (error as ForwardError).kind === 'stale' ? failed : this.balancer.pickRetry(failed.zone),
+        onRetry: () => this.totals.retried++,
+      });
+    } catch (error) {
+      if (res.headersSent) return;
+      const e = error as ForwardError;
+      this.totals.failed++;
+      req.resume();
+      const [status, code] = e.kind === 'no-answer' ? [504, 'gateway-timeout'] : [502, 'gateway-failed'];
+      errorJson(res, status, code, `gateway ${last.instance}: ${e.message}`);
+    }
   }
 
   private noGateway(req: IncomingMessage, res: ServerResponse): void {
@@ -73,86 +102,87 @@ export class ElbProxy extends Router {
     });
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, pick: Pick, retried: boolean): void {
+  /**
+   * Whether a failed forward can be sent again: a refused connection or a stale socket always (the
+   * gateway never saw it); a gateway that took the request and said nothing only when the request
+   * can be replayed (no body, and its empty body is all read).
+   */
+  private retryable(e: ForwardError, req: IncomingMessage): boolean {
+    if (e.kind === 'connect') return true;
+    const idempotent = IDEMPOTENT.has(req.method ?? '');
+    if (e.kind === 'stale') return idempotent;
+    if (e.kind === 'no-answer') return idempotent && req.readableEnded;
+    return false;
+  }
+
+  /**
+   * Streams the request to one gateway; resolves once its answer starts flowing back to the
+   * client (a failure after that ends the client's connection), rejects with a ForwardError when
+   * the gateway failed before answering.
+   */
+  private forwardOnce(req: IncomingMessage, res: ServerResponse, pick: Pick): Promise<void> {
     const target = this.targets.get(pick.instance) as Target;
     const counts = this.counts.get(pick.instance) as TargetCounts;
     counts.requests++;
-    const up = request({
-      host: target.host,
-      port: target.port,
-      method: req.method,
-      path: req.url,
-      headers: forwardHeaders(req.headers, req.socket.remoteAddress, pick.zone),
-      agent: this.agent,
-    });
-    let connected = false;
-    const onConnected = () => {
-      if (connected) return;
-      connected = true;
-      // a retry after a stale keep-alive socket: the (empty) body was already read
-      if (req.readableEnded) up.end();
-      else req.pipe(up);
-    };
-    up.on('socket', (socket) => {
-      if (socket.connecting) socket.once('connect', onConnected);
-      else onConnected();
-    });
-    up.setTimeout(UPSTREAM_IDLE_MS, () => up.destroy(new Error('the gateway did not answer in time')));
-    const answerTimer = setTimeout(
-      () => up.destroy(new NoAnswerError(`no answer within ${this.answerTimeoutMs} ms`)),
-      this.answerTimeoutMs,
-    );
-    up.on('close', () => clearTimeout(answerTimer));
-    up.on('response', (answer) => {
-      clearTimeout(answerTimer);
-      const klass = `${Math.floor((answer.statusCode ?? 0) / 100)}xx`;
-      counts.statuses[klass] = (counts.statuses[klass] ?? 0) + 1;
-      res.writeHead(answer.statusCode ?? 502, answerHeaders(answer.headers, pick.zone));
-      answer.pipe(res);
-      answer.on('error', () => res.destroy());
-    });
-    up.on('error', (error: NodeJS.ErrnoException) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      // a keep-alive socket the gateway closed as it was reused: nothing reached the gateway
-      const stale = up.reusedSocket && error.code === 'ECONNRESET' && IDEMPOTENT.has(req.method ?? '');
-      if (stale && !retried) {
-        this.totals.retried++;
-        this.forward(req, res, pick, true);
-        return;
-      }
-      /** Once, in another zone; false when this was the retry or no other zone has a healthy gateway. */
-      const retryElsewhere = () => {
-        const next = retried ? null : this.balancer.pickRetry(pick.zone);
-        if (!next) return false;
-        this.totals.retried++;
-        this.forward(req, res, next, true);
-        return true;
+    return new Promise((resolve, reject) => {
+      const up = request({
+        host: target.host,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: forwardHeaders(req.headers, req.socket.remoteAddress, pick.zone),
+        agent: this.agent,
+      });
+      let connected = false;
+      let noAnswer = false;
+      const onConnected = () => {
+        if (connected) return;
+        connected = true;
+        // a retry after a stale keep-alive socket: the (empty) body was already read
+        if (req.readableEnded) up.end();
+        else req.pipe(up);
       };
-      const fail = (status: number, code: string, detail: string) => {
-        this.totals.failed++;
-        req.resume();
-        errorJson(res, status, code, `gateway ${pick.instance}: ${detail}`);
-      };
-      if (error instanceof NoAnswerError) {
-        // connected, but silent: out of the rotation now rather than at the next health check;
-        // only a request whose (empty) body is all read can be sent again
-        this.health.record(pick.instance, false, Date.now(), error.message);
-        const replayable = IDEMPOTENT.has(req.method ?? '') && req.readableEnded;
-        if (!(replayable && retryElsewhere())) fail(504, 'gateway-timeout', error.message);
-        return;
-      }
-      if (!connected) {
-        counts.connectFailures++;
-        this.health.record(pick.instance, false, Date.now(), error.code ?? error.message);
-        if (retryElsewhere()) return;
-      }
-      fail(502, 'gateway-failed', error.code ?? error.message);
-    });
-    res.on('close', () => {
-      if (!res.writableFinished) up.destroy();
+      up.on('socket', (socket) => {
+        if (socket.connecting) socket.once('connect', onConnected);
+        else onConnected();
+      });
+      up.setTimeout(UPSTREAM_IDLE_MS, () => up.destroy(new Error('the gateway did not answer in time')));
+      const answerTimer = setTimeout(() => {
+        noAnswer = true;
+        up.destroy(new Error(`no answer within ${this.answerTimeoutMs} ms`));
+      }, this.answerTimeoutMs);
+      up.on('close', () => clearTimeout(answerTimer));
+      up.on('response', (answer) => {
+        clearTimeout(answerTimer);
+        const klass = `${Math.floor((answer.statusCode ?? 0) / 100)}xx`;
+        counts.statuses[klass] = (counts.statuses[klass] ?? 0) + 1;
+        res.writeHead(answer.statusCode ?? 502, answerHeaders(answer.headers, pick.zone));
+        answer.pipe(res);
+        answer.on('error', () => res.destroy());
+        resolve();
+      });
+      up.on('error', (error: NodeJS.ErrnoException) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        const detail = error.code ?? error.message;
+        if (noAnswer) {
+          // connected, but silent: out of the rotation now rather than at the next health check
+          this.health.record(pick.instance, false, Date.now(), error.message);
+          reject(new ForwardError('no-answer', error.message));
+        } else if (up.reusedSocket && error.code === 'ECONNRESET') {
+          // a keep-alive socket the gateway closed as it was reused: nothing reached the gateway
+          reject(new ForwardError('stale', detail));
+        } else if (!connected) {
+          counts.connectFailures++;
+          this.health.record(pick.instance, false, Date.now(), detail);
+          reject(new ForwardError('connect', detail));
+        } else reject(new ForwardError('other', detail));
+      });
+      res.on('close', () => {
+        if (!res.writableFinished) up.destroy();
+      });
     });
   }
 }

@@ -1,3 +1,5 @@
+import { errorBody } from '../../platform/http/error-body.js';
+
 /**
  * The JSON error bodies the gateway answers with. Every refusal — bad request, auth, missing
  * route, rate limit, legal block, a broken filter, overload — has the same shape, so clients and
@@ -52,6 +54,6 @@ export function jsonError(
     headers['retry-after'] = String(retryAfterSeconds);
     fields = { ...extra, retryAfterSeconds };
   }
-  const body: JsonErrorBody = { error: { ...fields, status, code, message } };
+  const body = errorBody(status, code, message, fields) as JsonErrorBody;
   return { status, headers, body: JSON.stringify(body) };
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
+import { errorBody } from '../../platform/http/error-body.js';
 import { Router, sendJson } from '../../platform/http/router.js';
 import { FilterChain, FilterChainError } from './chain.js';
 import { jsonError } from './errors.js';
@@ -153,30 +154,25 @@ export class GatewayHttp extends Router {
       }
       const enabled = (body as { enabled?: unknown } | undefined)?.enabled;
       if (typeof enabled !== 'boolean') {
-        return sendJson(res, 400, {
-          error: { status: 400, code: 'invalid-request', message: 'send {"enabled": true|false}' },
-        });
+        return sendJson(res, 400, errorBody(400, 'invalid-request', 'send {"enabled": true|false}'));
       }
       try {
         if (enabled) this.chain.enable(name);
         else this.chain.disable(name);
       } catch (error) {
         if (!(error instanceof FilterChainError)) throw error;
-        return sendJson(res, 404, {
-          error: {
-            status: 404,
-            code: 'unknown-filter',
-            message: `no filter named ${name}`,
+        return sendJson(
+          res,
+          404,
+          errorBody(404, 'unknown-filter', `no filter named ${name}`, {
             known: this.chain.describe().map((f) => f.name),
-          },
-        });
+          }),
+        );
       }
       return sendJson(res, 200, { ...who, filter: this.chain.describe().find((f) => f.name === name) });
     }
     req.resume();
-    sendJson(res, 404, {
-      error: { status: 404, code: 'not-found', message: `no admin route ${method} ${path}` },
-    });
+    sendJson(res, 404, errorBody(404, 'not-found', `no admin route ${method} ${path}`));
   }
 }
 

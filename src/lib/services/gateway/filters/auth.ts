@@ -1,3 +1,4 @@
+import { readErrorBody } from '../../../platform/http/error-body.js';
 import { jsonError } from '../errors.js';
 import type { Filter, GatewayUser, RequestContext } from '../filter.js';
 import { bearerToken, expiryMs, type TokenCache } from './token-cache.js';
@@ -30,7 +31,7 @@ export function verdictOf(status: number, body: unknown): Verdict {
     return { kind: 'valid', user, expiresAt };
   }
   if (status === 401 || status === 400 || status === 403) {
-    const code = (b.error as { code?: unknown } | undefined)?.code;
+    const code = readErrorBody(body)?.code;
     return { kind: 'invalid', code: code === 'expired-token' ? 'expired-token' : 'invalid-token' };
   }
   return {

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/**
+ * The playback service's messages: what a player sends to start a play and while it plays, and
+ * the answer it gets. `flix play`, the load generator and the web player all speak these.
+ */
+
+export const playRequestSchema = z.strictObject({
+  title: z.string().min(1).max(255),
+  protocol: z.enum(['hls', 'dash']).default('hls'),
+  zone: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,7}$/)
+    .optional(),
+});
+export type PlayRequest = z.input<typeof playRequestSchema>;
+
+export const heartbeatSchema = z.strictObject({
+  position: z.number().min(0).max(1e7),
+  rendition: z.string().max(32).optional(),
+  edge: z.string().max(64).optional(),
+  bufferSeconds: z.number().min(0).max(1e5).optional(),
+});
+export type Heartbeat = z.infer<typeof heartbeatSchema>;
+
+/** One edge of a play answer: where to fetch the manifests, in steering's rank order. */
+export interface PlayAnswerEdge {
+  name: string;
+  zone: string;
+  rank: number;
+  /** why steering ranked it there */
+  reason: string;
+  /** signed manifest URLs */
+  hls: string;
+  dash: string;
+}
+
+/** The answer of `POST /api/play`. */
+export interface PlayAnswer {
+  playId: string;
+  traceId: string;
+  protocol: 'hls' | 'dash';
+  title: { id: string; title: string; durationSeconds: number };
+  /** where to start (the bookmark), seconds */
+  position: number;
+  /** when the signed URLs stop working, unix seconds */
+  expiresAt: number;
+  edges: PlayAnswerEdge[];
+  /** the dependencies that failed and were done without (`users`, `bookmarks`, `steering`) */
+  degraded: string[];
+}

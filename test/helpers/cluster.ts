@@ -1,0 +1,33 @@
+import { flix } from './cli.js';
+
+/** The cluster the integration suites share (started by test/setup/shared-cluster.ts). */
+export const SHARED_CLUSTER = 'itest';
+
+export interface Component {
+  name: string;
+  role: string;
+  zone: string | null;
+  state: string;
+  pid: number;
+  endpoint: string;
+  ports: Record<string, number>;
+  restarts: number;
+}
+
+/** The components of a cluster as `flix status --json` reports them. */
+export async function status(name = SHARED_CLUSTER): Promise<Component[]> {
+  const r = await flix(['status', '--name', name, '--json']);
+  return (r.json?.components ?? []) as Component[];
+}
+
+/** A component's endpoint; throws if the cluster has no such component. */
+export async function endpointOf(component: string, name = SHARED_CLUSTER): Promise<string> {
+  const c = (await status(name)).find((x) => x.name === component);
+  if (!c) throw new Error(`cluster ${name} has no component ${component}`);
+  return c.endpoint;
+}
+
+/** A name no other suite uses in the shared cluster (titles and users are unique per cluster). */
+export function unique(base: string): string {
+  return `${base}-${process.pid}-${Date.now() % 100_000}`;
+}
