@@ -8,7 +8,10 @@ describe('retryElsewhere', () => {
     const seen: string[] = [];
     const r = await retryElsewhere('a', {
       next: inOrder(['a', 'b']),
-      attempt: async (i) => (seen.push(i), `from ${i}`),
+      attempt: async (i) => {
+        seen.push(i);
+        return `from ${i}`;
+      },
       retryable: () => true,
     });
     expect([r, seen]).toEqual(['from a', ['a']]);
