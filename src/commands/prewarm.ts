@@ -1,22 +1,10 @@
 import { Flags } from '@oclif/core';
-import { clusterSecrets } from '../lib/cluster/secrets.js';
 import { FlixCommand, nameFlag } from '../lib/core/command.js';
 import { FlixError } from '../lib/core/errors.js';
 import { resolveClusterName } from '../lib/core/paths.js';
-import { renderTable } from '../lib/core/table.js';
 import { openDataPlane } from '../lib/ops/ingest.js';
-import {
-  chooseEdges,
-  type EdgeWarmReport,
-  failuresError,
-  prewarm,
-  prewarmTitles,
-  type TitleWarmReport,
-} from '../lib/ops/prewarm.js';
-import { PrewarmProgressView, prewarmRows } from '../lib/ops/views/prewarm-view.js';
-
-/** Signed URLs the prewarm uses stay valid this long. */
-const LINK_SECONDS = 3600;
+import { failuresError, runPrewarm } from '../lib/ops/prewarm.js';
+import { PrewarmProgressView, renderPrewarm } from '../lib/ops/views/prewarm-view.js';
 
 export default class Prewarm extends FlixCommand {
   static override summary =
@@ -64,40 +52,19 @@ export default class Prewarm extends FlixCommand {
     const plane = await openDataPlane(cluster);
     const view = new PrewarmProgressView();
     try {
-      const edges = chooseEdges(plane.endpoints.edges, flags.zone);
-      const titles = await prewarmTitles(
+      const result = await runPrewarm(
         plane,
         flags.title !== undefined ? { title: flags.title } : { top: flags.top as number },
+        {
+          zone: flags.zone,
+          concurrency: flags.concurrency,
+          signal: this.signal,
+          onProgress: (p) => view.progress(p),
+        },
       );
-      const { edgeSigningKey } = await clusterSecrets(cluster);
-      const reports = await prewarm(titles, edges, {
-        secret: edgeSigningKey,
-        expiresAt: Math.floor(Date.now() / 1000) + LINK_SECONDS,
-        concurrency: flags.concurrency,
-        signal: this.signal,
-        onProgress: (p) => view.progress(p),
-      });
       view.done();
-      const result = {
-        cluster,
-        edges: edges.map((e) => e.name),
-        titles: reports,
-        fromOriginBytes: sum(reports, (e) => e.fromOrigin.bytes),
-        alreadyCachedBytes: sum(reports, (e) => e.alreadyCached.bytes),
-      };
-      if (!this.jsonEnabled()) {
-        if (reports.length === 0) {
-          this.log('No ready titles to prewarm. `flix titles list` shows the titles.');
-        } else {
-          this.log(
-            renderTable(
-              ['title', 'edge', 'objects', 'from origin', 'already cached', 'hit ratio after', 'seconds'],
-              prewarmRows(reports),
-            ),
-          );
-        }
-      }
-      const failed = failuresError(reports);
+      if (!this.jsonEnabled()) this.log(renderPrewarm(result.titles));
+      const failed = failuresError(result.titles);
       if (failed) throw failed;
       return result;
     } finally {
@@ -105,8 +72,4 @@ export default class Prewarm extends FlixCommand {
       await plane.close();
     }
   }
-}
-
-function sum(reports: TitleWarmReport[], pick: (e: EdgeWarmReport) => number): number {
-  return reports.reduce((a, t) => a + t.edges.reduce((b, e) => b + pick(e), 0), 0);
 }

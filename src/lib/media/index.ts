@@ -16,6 +16,7 @@ export * from './manifests/hls.js';
 export * from './package.js';
 export * from './probe.js';
 export * from './single-pass.js';
+export * from './source-check.js';
 export * from './subtitles.js';
 export * from './thumbnails.js';
 export * from './tools.js';

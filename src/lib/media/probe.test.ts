@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bitDepth,
-  type FfprobeOutput,
-  isVariableFrameRate,
-  type MediaInfo,
-  parseProbe,
-  sniffBytes,
-  sourceProblem,
-} from './probe.js';
+import { bitDepth, type FfprobeOutput, isVariableFrameRate, type MediaInfo, parseProbe } from './probe.js';
+import { sniffBytes, sourceProblem } from './source-check.js';
 
 const videoStream = {
   index: 0,

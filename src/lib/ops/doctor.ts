@@ -41,20 +41,43 @@ export function javaMajor(versionLine: string): number | null {
   return major === 1 && m[2] ? Number(m[2]) : major;
 }
 
+/** `flix doctor`: everything flix needs on this machine, each with the command that fixes it. */
 export async function runDoctor(
   opts: { clusterFile?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Check[]> {
   const env = opts.env ?? process.env;
-  const checks: Check[] = [];
+  return [
+    nodeCheck(),
+    ...(await toolChecks()),
+    ...engineChecks(env),
+    ...(await engineUserChecks(env)),
+    await diskCheck(env),
+    memoryCheck(),
+    await portsCheck(resolveClusterFile(opts.clusterFile)),
+  ];
+}
 
+function nodeCheck(): Check {
   const nodeMajor = Number(process.versions.node.split('.')[0]);
-  checks.push({
+  return {
     check: 'node',
     status: nodeMajor >= 20 ? 'ok' : 'problem',
     detail: `v${process.versions.node}`,
     fix: nodeMajor >= 20 ? undefined : 'install Node.js 20 or newer',
-  });
+  };
+}
 
+/** Each system binary, with its version; Java must be 17 or newer. */
+async function toolChecks(): Promise<Check[]> {
+  const checks: Check[] = [];
+  const versionArgs: Record<string, string[]> = {
+    mvn: ['-v'],
+    ffmpeg: ['-version'],
+    ffprobe: ['-version'],
+    nginx: ['-v'],
+    memcached: ['-V'],
+    mariadbd: ['--version'],
+  };
   for (const tool of toolsForPlatform()) {
     const path = findBinary(tool.binary);
     if (!path) {
@@ -64,69 +87,69 @@ export async function runDoctor(
         detail: `missing (${tool.purpose})`,
         fix: setupFix,
       });
-      continue;
-    }
-    if (tool.binary === 'java') {
+    } else if (tool.binary === 'java') {
       const line = (await versionOf(path, ['-version'], /version "/)) ?? '';
       const major = javaMajor(line);
+      const ok = major !== null && major >= 17;
       checks.push({
         check: 'java',
-        status: major !== null && major >= 17 ? 'ok' : 'problem',
+        status: ok ? 'ok' : 'problem',
         detail: line || path,
-        fix:
-          major !== null && major >= 17
-            ? undefined
-            : 'apt-get install -y openjdk-17-jre-headless (Kafka, Cassandra 5 and Elasticsearch 8 need Java 17+)',
+        fix: ok
+          ? undefined
+          : 'apt-get install -y openjdk-17-jre-headless (Kafka, Cassandra 5 and Elasticsearch 8 need Java 17+)',
       });
-      continue;
+    } else {
+      const args = versionArgs[tool.binary];
+      const version = args ? await versionOf(path, args) : null;
+      checks.push({ check: tool.binary, status: 'ok', detail: version ?? path });
     }
-    const args: Record<string, string[]> = {
-      mvn: ['-v'],
-      ffmpeg: ['-version'],
-      ffprobe: ['-version'],
-      nginx: ['-v'],
-      memcached: ['-V'],
-      mariadbd: ['--version'],
-    };
-    const version = args[tool.binary] ? await versionOf(path, args[tool.binary] as string[]) : null;
-    checks.push({ check: tool.binary, status: 'ok', detail: version ?? path });
   }
+  return checks;
+}
 
-  for (const e of mavenEngines(enginesDir(env))) {
-    checks.push({
-      check: `${e.profile} ${e.version}`,
-      status: e.installed ? 'ok' : 'problem',
-      detail: e.installed ? e.home : `not installed (${e.home})`,
-      fix: e.installed ? undefined : setupFix,
-    });
-  }
+/** The JVM engines fetched from Maven Central. */
+function engineChecks(env: NodeJS.ProcessEnv): Check[] {
+  return mavenEngines(enginesDir(env)).map((e) => ({
+    check: `${e.profile} ${e.version}`,
+    status: e.installed ? 'ok' : 'problem',
+    detail: e.installed ? e.home : `not installed (${e.home})`,
+    fix: e.installed ? undefined : setupFix,
+  }));
+}
 
-  if (process.getuid?.() === 0 && process.platform === 'linux') {
-    const u = lookupUser(engineUser);
-    checks.push({
+/** As root: the unprivileged user Elasticsearch runs as, and its way into $FLIX_HOME. */
+async function engineUserChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
+  if (process.getuid?.() !== 0 || process.platform !== 'linux') return [];
+  const u = lookupUser(engineUser);
+  const checks: Check[] = [
+    {
       check: `user ${engineUser}`,
       status: u ? 'ok' : 'problem',
       detail: u
         ? `uid ${u.uid} (Elasticsearch runs as it; it refuses root)`
         : 'missing: Elasticsearch refuses to run as root',
       fix: u ? undefined : setupFix,
+    },
+  ];
+  if (u && findBinary('runuser')) {
+    const blocked = await firstBlockedOnWayTo(flixHome(env));
+    checks.push({
+      check: `${engineUser} can enter $FLIX_HOME`,
+      status: blocked ? 'problem' : 'ok',
+      detail: blocked ? `cannot enter ${blocked}` : flixHome(env),
+      fix: blocked ? setupFix : undefined,
     });
-    if (u && findBinary('runuser')) {
-      const blocked = await firstBlockedOnWayTo(flixHome(env));
-      checks.push({
-        check: `${engineUser} can enter $FLIX_HOME`,
-        status: blocked ? 'problem' : 'ok',
-        detail: blocked ? `cannot enter ${blocked}` : flixHome(env),
-        fix: blocked ? setupFix : undefined,
-      });
-    }
   }
+  return checks;
+}
 
+async function diskCheck(env: NodeJS.ProcessEnv): Promise<Check> {
   const home = flixHome(env);
   try {
     const fs = await statfs(existingParent(home));
     const freeGiB = (fs.bavail * fs.bsize) / 2 ** 30;
-    checks.push({
+    return {
       check: 'disk',
       status: freeGiB >= 5 ? 'ok' : freeGiB >= 2 ? 'warn' : 'problem',
       detail: `${freeGiB.toFixed(1)} GiB free for ${home}`,
@@ -134,45 +157,42 @@ export async function runDoctor(
         freeGiB >= 5
           ? undefined
           : `free space, or point FLIX_HOME at a larger disk: export FLIX_HOME=/path/with/space`,
-    });
+    };
   } catch (e) {
-    checks.push({ check: 'disk', status: 'warn', detail: `cannot stat ${home}: ${(e as Error).message}` });
+    return { check: 'disk', status: 'warn', detail: `cannot stat ${home}: ${(e as Error).message}` };
   }
+}
 
+function memoryCheck(): Check {
   const totalGiB = totalmem() / 2 ** 30;
   const freeGiB = freemem() / 2 ** 30;
-  checks.push({
+  return {
     check: 'memory',
     status: totalGiB >= 6 ? 'ok' : totalGiB >= 4 ? 'warn' : 'problem',
     detail: `${totalGiB.toFixed(1)} GiB total, ${freeGiB.toFixed(1)} GiB free (the default cluster uses about 3.5 GiB, ci about 2 GiB)`,
     fix: totalGiB >= 6 ? undefined : 'use the small cluster: flix up --cluster ci',
-  });
+  };
+}
 
-  const file = resolveClusterFile(opts.clusterFile);
+/** The cluster file parses, and the ports it pins are free. */
+async function portsCheck(file: string): Promise<Check> {
   try {
     const { definition } = await loadClusterDefinition(file);
     const pinned = portRequests(definition).filter((r) => r.pinned !== undefined);
     const busy: string[] = [];
     for (const r of pinned)
       if (!(await loopbackPorts.isFree(r.pinned as number))) busy.push(`${r.pinned} (${r.component})`);
-    checks.push({
+    return {
       check: 'ports',
       status: busy.length ? 'problem' : 'ok',
       detail: busy.length
         ? `pinned ports in use: ${busy.join(', ')}`
         : `${pinned.length} pinned port(s) free in ${file}; the rest are assigned at flix up`,
       fix: busy.length ? `stop what holds them (ss -ltnp) or set them to auto in ${file}` : undefined,
-    });
+    };
   } catch (e) {
-    checks.push({
-      check: 'cluster file',
-      status: 'problem',
-      detail: (e as Error).message,
-      fix: `fix ${file}`,
-    });
+    return { check: 'cluster file', status: 'problem', detail: (e as Error).message, fix: `fix ${file}` };
   }
-
-  return checks;
 }
 
 function existingParent(p: string): string {

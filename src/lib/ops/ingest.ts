@@ -8,7 +8,7 @@ import { type Db, mysqlPool } from '../engines/mysql/client.js';
 import { originClient } from '../engines/origin/driver.js';
 import { type MultipartProgress, multipartUpload } from '../engines/origin/objects.js';
 import { MediaError } from '../media/errors.js';
-import { validateSource } from '../media/probe.js';
+import { validateSource } from '../media/source-check.js';
 import { ensureTopics, kafkaFor, publishEvent, topics } from '../platform/events.js';
 import { runningClusterEndpoints } from '../runtime/index.js';
 import { titleId as makeTitleId, titleKey } from '../services/catalog/contract.js';

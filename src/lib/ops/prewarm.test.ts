@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { forEachLimited } from '../core/concurrency.js';
 import { FlixError } from '../core/errors.js';
-import {
-  assertReady,
-  chooseEdges,
-  type EdgeWarmReport,
-  failuresError,
-  forEachLimited,
-  type TitleWarmReport,
-  tallyWarm,
-} from './prewarm.js';
+import { type EdgeWarmReport, type TitleWarmReport, tallyWarm } from '../platform/edge-fill.js';
+import { assertReady, chooseEdges, failuresError } from './prewarm.js';
 
 const edges = [
   { name: 'edge-a', zone: 'a', url: 'http://127.0.0.1:1' },

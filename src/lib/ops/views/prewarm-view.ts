@@ -1,4 +1,5 @@
-import type { PrewarmProgress, TitleWarmReport } from '../prewarm.js';
+import { renderTable } from '../../core/table.js';
+import type { PrewarmProgress, TitleWarmReport } from '../../platform/edge-fill.js';
 import { formatBytes } from './ingest-view.js';
 
 /**
@@ -44,5 +45,14 @@ export function prewarmRows(reports: TitleWarmReport[]): string[][] {
       e.verify.hitRatio === null ? '-' : e.verify.hitRatio.toFixed(2),
       e.seconds.toFixed(1),
     ]),
+  );
+}
+
+/** `flix prewarm` for a person: a row per title and edge. */
+export function renderPrewarm(reports: TitleWarmReport[]): string {
+  if (reports.length === 0) return 'No ready titles to prewarm. `flix titles list` shows the titles.';
+  return renderTable(
+    ['title', 'edge', 'objects', 'from origin', 'already cached', 'hit ratio after', 'seconds'],
+    prewarmRows(reports),
   );
 }
