@@ -5,7 +5,7 @@ import type { Producer } from 'kafkajs';
 import type { ClusterEndpoints } from '../cluster/endpoints.js';
 import { FlixError } from '../core/errors.js';
 import { type Db, mysqlPool } from '../engines/mysql/client.js';
-import { originClient } from '../engines/origin/driver.js';
+import { originClient } from '../engines/origin/client.js';
 import { type MultipartProgress, multipartUpload } from '../engines/origin/objects.js';
 import { MediaError } from '../media/errors.js';
 import { validateSource } from '../media/source-check.js';

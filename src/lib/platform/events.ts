@@ -1,5 +1,8 @@
-import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { ClusterEndpoints } from '../cluster/endpoints.js';
+import { kafkaFor } from '../engines/kafka/client.js';
+
+export { kafkaFor };
 
 /**
  * Kafka topics of the data plane. Title events are keyed by title id; transcode tasks spread over
@@ -12,22 +15,6 @@ export const topics = {
   transcodeTasks: { name: 'transcode.tasks', partitions: 12 },
   transcodeResults: { name: 'transcode.results', partitions: 3 },
 } as const;
-
-export function kafkaFor(endpoints: ClusterEndpoints, clientId: string): Kafka {
-  return new Kafka({
-    clientId,
-    brokers: endpoints.kafkaBrokers,
-    logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log }) => {
-        if (level <= logLevel.WARN) {
-          process.stderr.write(`${JSON.stringify({ kafka: log.message, level, error: log.error })}\n`);
-        }
-      },
-    retry: { retries: 8, initialRetryTime: 200 },
-  });
-}
 
 export async function ensureTopics(kafka: Kafka): Promise<void> {
   const admin = kafka.admin();

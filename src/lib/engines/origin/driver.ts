@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import type { ComponentPlan } from '../../cluster/components.js';
 import { findBinary } from '../binaries.js';
@@ -9,26 +9,7 @@ import type { EngineContext, EngineDriver } from '../driver.js';
 import { heapFlags, javaBinary } from '../java.js';
 import { renderTemplateFile } from '../template.js';
 import { mavenEngineHome } from '../versions.js';
-
-/**
- * An S3 client for a cluster's origin (path-style, the local credentials). s3proxy does not
- * implement the x-amz-checksum-* headers newer SDKs send by default (it answers 501), so
- * checksums are sent only where S3 requires them; Content-MD5 is still verified by the origin.
- */
-export function originClient(endpoint: string): S3Client {
-  return new S3Client({
-    endpoint,
-    region: originCredentials.region,
-    forcePathStyle: true,
-    credentials: {
-      accessKeyId: originCredentials.accessKeyId,
-      secretAccessKey: originCredentials.secretAccessKey,
-    },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 1,
-  });
-}
+import { originClient } from './client.js';
 
 const tempSuffix = /-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -1,5 +1,5 @@
 import { mysqlPool } from '../../engines/mysql/client.js';
-import { originClient } from '../../engines/origin/driver.js';
+import { originClient } from '../../engines/origin/client.js';
 import { connectServiceClients, topics } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { ensureCatalogSchema, getTitle, setTitleStatus } from '../catalog/store.js';

@@ -1,4 +1,5 @@
-import cassandra from 'cassandra-driver';
+import type cassandra from 'cassandra-driver';
+import { connectCassandra, FLIX_KEYSPACE } from '../../engines/cassandra/client.js';
 
 /**
  * Bookmarks (where each user stopped in each title) in Cassandra, written by every heartbeat —
@@ -11,52 +12,21 @@ export interface Bookmark {
   updatedAt: string;
 }
 
-const KEYSPACE = 'flix';
+const KEYSPACE = FLIX_KEYSPACE;
 
 export class BookmarkStore {
   private constructor(private readonly client: cassandra.Client) {}
 
-  /**
-   * Connects and makes the table, retrying for up to `patienceMs`: a Cassandra node that answers
-   * health probes can still be slow to take new sessions on a busy machine.
-   */
-  static async connect(endpoint: string, patienceMs = 60_000): Promise<BookmarkStore> {
-    const deadline = Date.now() + patienceMs;
-    for (;;) {
-      try {
-        return await BookmarkStore.tryConnect(endpoint);
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-  }
-
-  private static async tryConnect(endpoint: string): Promise<BookmarkStore> {
-    const client = new cassandra.Client({
-      contactPoints: [endpoint],
-      localDataCenter: 'datacenter1',
-      socketOptions: { connectTimeout: 5000, readTimeout: 5000 },
+  /** Connects (waiting for Cassandra to take sessions) and makes the table. */
+  static async connect(endpoint: string): Promise<BookmarkStore> {
+    const client = await connectCassandra(endpoint, async (c) => {
+      await c.execute(
+        `CREATE TABLE IF NOT EXISTS ${KEYSPACE}.bookmarks (
+          user_id text, title_id text, position double, updated_at timestamp,
+          PRIMARY KEY (user_id, title_id))`,
+      );
     });
-    try {
-      await BookmarkStore.prepareSchema(client);
-    } catch (error) {
-      await client.shutdown().catch(() => {});
-      throw error;
-    }
     return new BookmarkStore(client);
-  }
-
-  private static async prepareSchema(client: cassandra.Client): Promise<void> {
-    await client.connect();
-    await client.execute(
-      `CREATE KEYSPACE IF NOT EXISTS ${KEYSPACE} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
-    );
-    await client.execute(
-      `CREATE TABLE IF NOT EXISTS ${KEYSPACE}.bookmarks (
-        user_id text, title_id text, position double, updated_at timestamp,
-        PRIMARY KEY (user_id, title_id))`,
-    );
   }
 
   async get(userId: string, titleId: string): Promise<number> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Producer } from 'kafkajs';
-import { originClient } from '../../engines/origin/driver.js';
+import { originClient } from '../../engines/origin/client.js';
 import { presignedGet, putFile } from '../../engines/origin/objects.js';
 import { encodeAudio, encodeVideoChunkRenditions } from '../../media/encode.js';
 import { connectServiceClients, publishEvent, topics } from '../../platform/events.js';
