@@ -1,60 +1,68 @@
 #!/usr/bin/env node
-// Ingest benchmark (run on purpose, never as a test): a 30 s 1080p30 synthetic source
-// (testsrc2 + sine) through `flix ingest --wait` to the default ladder, against the single ffmpeg
-// command that makes the same ladder in one pass (one decode, -filter_complex split, the same
-// encoder settings, HLS output), side by side in one run on the same machine.
-//
-//   node bench/ingest-ladder.mjs [--cluster ci] [--task-shape rendition|chunk] [--threads N] [--chunk-segments N] [--runs 1] [--keep-cluster NAME]
-//
-// It starts its own cluster (and stops it) unless --keep-cluster names a running one.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// @ts-check
+// Ingest benchmark (run on purpose, never as a test). Options: --help.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { resolveClusterFile } from '../dist/lib/cluster/definition.js';
+import { planLadder } from '../dist/lib/media/ladder.js';
+import { probeMedia } from '../dist/lib/media/probe.js';
+import { singlePassLadderArgs } from '../dist/lib/media/single-pass.js';
+import { choice, number, parseArgs, string } from './lib/args.mjs';
+import { cleanup, onCleanup } from './lib/cleanup.mjs';
+import { benchSource, ensureSource } from './lib/fixtures.mjs';
+import { flixCli, upCluster } from './lib/flix.mjs';
+import { writeResults } from './lib/results.mjs';
+import { median, sum } from './lib/stats.mjs';
+import { printLine } from './lib/table.mjs';
 
-const root = join(import.meta.dirname, '..');
-const args = process.argv.slice(2);
-const opt = (n, d) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : d);
-const taskShape = opt('task-shape', 'rendition');
-const threads = opt('threads', null);
-const chunkSegments = opt('chunk-segments', null);
-const clusterArg = opt('cluster', 'ci');
-// the cluster file, with the orchestrator's task shape set: rendition (one task per chunk x
-// rendition, as the design asks) or chunk (one task per chunk making every rendition from one decode)
-const cluster = (() => {
-  const base = readFileSync(
-    /^[a-z0-9-]+$/.test(clusterArg) ? join(root, 'cluster', `${clusterArg}.yaml`) : clusterArg,
-    'utf8',
-  );
-  const file = join(mkdtempSync(join(tmpdir(), 'flix-bench-cluster-')), 'cluster.yaml');
-  const doc = parseDocument(base);
+const o = parseArgs(process.argv.slice(2), {
+  usage: `node bench/ingest-ladder.mjs [options]
+
+A 30 s 1080p30 synthetic source (testsrc2 + sine, made by \`bash fixtures/make-fixtures.sh bench\`
+when missing) through \`flix ingest --wait\` to the default ladder, against the single ffmpeg
+command that makes the same ladder in one pass (one decode, -filter_complex split, the same
+encoder settings, HLS output), side by side in one run on the same machine.
+It starts its own cluster (and stops it) unless --keep-cluster names a running one.`,
+  options: {
+    cluster: string('ci', 'the cluster definition: a built-in name or a file', 'ci|default|FILE'),
+    // rendition: one task per chunk × rendition, as the design asks; chunk: one task per chunk
+    // making every rendition from one decode
+    taskShape: choice(
+      'rendition',
+      /** @type {const} */ (['rendition', 'chunk']),
+      "the orchestrator's encode tasks",
+    ),
+    threads: number(null, 'ffmpeg threads per transcoder (default: the cluster file)'),
+    chunkSegments: number(null, 'segments per chunk (default: the cluster file)'),
+    runs: number(1, 'runs of both (the median is reported)'),
+    keepCluster: string(null, 'use this running cluster (and leave it running)', 'NAME'),
+  },
+});
+const { taskShape, threads, chunkSegments, runs, keepCluster } = o;
+const clusterArg = o.cluster;
+const name = keepCluster ?? `bench-ingest-${process.pid}`;
+const cli = flixCli(name);
+const source = benchSource;
+
+/** The cluster file, with the orchestrator's task shape (and the encode settings asked for) set. */
+function clusterFileWithSettings() {
+  const doc = parseDocument(readFileSync(resolveClusterFile(clusterArg), 'utf8'));
   doc.setIn(['services', 'orchestrator', 'taskShape'], taskShape);
-  if (threads !== null) doc.setIn(['services', 'transcoder', 'threads'], Number(threads));
-  if (chunkSegments !== null) doc.setIn(['services', 'orchestrator', 'chunkSegments'], Number(chunkSegments));
+  if (threads !== null) doc.setIn(['services', 'transcoder', 'threads'], threads);
+  if (chunkSegments !== null) doc.setIn(['services', 'orchestrator', 'chunkSegments'], chunkSegments);
+  const file = join(mkdtempSync(join(tmpdir(), 'flix-bench-cluster-')), 'cluster.yaml');
   writeFileSync(file, doc.toString());
   return file;
-})();
-const runs = Number(opt('runs', '1'));
-const kept = opt('keep-cluster', null);
-const name = kept ?? `bench-ingest-${process.pid}`;
-const bin = join(root, 'bin', 'run.js');
-const source = join(root, 'fixtures', 'media', 'bench-1080p30.mp4');
-
-const { probeMedia } = await import(join(root, 'dist', 'lib', 'media', 'probe.js'));
-const { planLadder } = await import(join(root, 'dist', 'lib', 'media', 'ladder.js'));
-const { singlePassLadderArgs } = await import(join(root, 'dist', 'lib', 'media', 'single-pass.js'));
-
-function flix(...a) {
-  const r = spawnSync(process.execPath, [bin, ...a, '--name', name], {
-    encoding: 'utf8',
-    env: { ...process.env, CI: '1' },
-  });
-  if (r.status !== 0) throw new Error(`flix ${a.join(' ')} exited ${r.status}\n${r.stderr}`);
-  return r.stdout ? JSON.parse(r.stdout) : null;
 }
 
-/** Wall seconds of a child process. */
+/**
+ * Wall seconds of a child process.
+ * @param {string} file
+ * @param {string[]} argv
+ */
 function timed(file, argv) {
   const t0 = performance.now();
   const r = spawnSync(file, argv, { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
@@ -63,20 +71,29 @@ function timed(file, argv) {
   return { wall };
 }
 
-if (!existsSync(source))
-  execFileSync('bash', [join(root, 'fixtures', 'make-fixtures.sh'), 'bench'], { stdio: 'inherit' });
+const cluster = clusterFileWithSettings();
+ensureSource(source);
 const info = await probeMedia(source);
+if (!info.video) throw new Error(`${source} has no video stream`);
 const ladder = planLadder(info);
 console.error(
-  `source ${info.video.width}x${info.video.height} ${info.durationSeconds.toFixed(1)} s; ladder ${ladder.video.map((v) => v.name).join(' ')} + ${ladder.audio ? 'AAC' : 'no audio'}`,
+  `source ${info.video.width}x${info.video.height} ${info.durationSeconds.toFixed(1)} s; ladder ${ladder.video.map((/** @type {{ name: string }} */ v) => v.name).join(' ')} + ${ladder.audio ? 'AAC' : 'no audio'}`,
 );
 
-if (!kept) {
+if (!keepCluster) {
   console.error(
     `starting cluster ${name} (${clusterArg}, task shape ${taskShape}, ffmpeg threads ${threads ?? 'from the cluster file'}) ...`,
   );
-  flix('up', '--cluster', cluster, '--json');
+  const { down } = upCluster(cli, cluster);
+  onCleanup(() => {
+    if (!down()) process.exitCode = 1;
+  });
 }
+
+/**
+ * What `flix titles show --json` says of a title's encode tasks and stages.
+ * @typedef {{ tasks: Array<{ worker: string, encodeSeconds: number | null }>, stageTimes: Record<string, number | null> }} TitleShow
+ */
 
 const results = [];
 try {
@@ -87,10 +104,12 @@ try {
     console.error(`run ${i + 1}: single ffmpeg command ${ref.wall.toFixed(1)} s`);
 
     const t0 = performance.now();
-    const ingest = flix('ingest', source, '--title', `bench ${process.pid} ${i}`, '--wait', '--json');
+    /** @type {{ id: string }} */
+    const ingest = cli.json('ingest', source, '--title', `bench ${process.pid} ${i}`, '--wait', '--json');
     const wall = (performance.now() - t0) / 1000;
-    const show = flix('titles', 'show', ingest.id, '--json');
-    const encodes = show.tasks.map((t) => t.encodeSeconds).filter((x) => x !== null);
+    /** @type {TitleShow} */
+    const show = cli.json('titles', 'show', ingest.id, '--json');
+    /** @type {Record<string, number>} */
     const perWorker = {};
     for (const t of show.tasks) perWorker[t.worker] = (perWorker[t.worker] ?? 0) + (t.encodeSeconds ?? 0);
     results.push({
@@ -99,43 +118,45 @@ try {
       flixSeconds: wall,
       ratio: wall / ref.wall,
       stageTimes: show.stageTimes,
-      encodeSecondsSum: encodes.reduce((a, b) => a + b, 0),
+      encodeSecondsSum: sum(show.tasks.flatMap((t) => (t.encodeSeconds === null ? [] : [t.encodeSeconds]))),
       perWorker,
       tasks: show.tasks.length,
     });
     console.error(`run ${i + 1}: flix ingest --wait ${wall.toFixed(1)} s (${(wall / ref.wall).toFixed(2)}x)`);
-    flix('titles', 'delete', ingest.id, '--json');
+    cli.json('titles', 'delete', ingest.id, '--json');
   }
 } finally {
-  if (!kept) flix('down', '--purge', '--json');
+  cleanup();
 }
 
-const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const width = 52;
 console.log('');
-console.log(
-  `${'single ffmpeg command (one decode, split, HLS)'.padEnd(52)} ${med(results.map((r) => r.referenceSeconds)).toFixed(1)} s`,
+printLine(
+  'single ffmpeg command (one decode, split, HLS)',
+  `${median(results.map((r) => r.referenceSeconds)).toFixed(1)} s`,
+  width,
 );
-console.log(
-  `${'flix ingest --wait (upload → published)'.padEnd(52)} ${med(results.map((r) => r.flixSeconds)).toFixed(1)} s`,
+printLine(
+  'flix ingest --wait (upload → published)',
+  `${median(results.map((r) => r.flixSeconds)).toFixed(1)} s`,
+  width,
 );
-console.log(
-  `${'ratio flix / single command (target ≤ 1.10)'.padEnd(52)} ${med(results.map((r) => r.ratio)).toFixed(2)}x`,
+printLine(
+  'ratio flix / single command (target ≤ 1.10)',
+  `${median(results.map((r) => r.ratio)).toFixed(2)}x`,
+  width,
 );
 const last = results.at(-1);
-console.log('stage times of the last run:');
-for (const [k, v] of Object.entries(last.stageTimes))
-  console.log(`  ${k.padEnd(10)} ${v === null ? '-' : `${v.toFixed(1)} s`}`);
-console.log(
-  `  (${last.tasks} encode tasks, ${last.encodeSecondsSum.toFixed(1)} s of encoding summed over workers: ${Object.entries(
-    last.perWorker,
-  )
-    .map(([w, x]) => `${w} ${x.toFixed(1)} s`)
-    .join(', ')})`,
-);
-mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-const file = join(root, 'bench', 'results', `ingest-ladder-${Date.now()}.json`);
-writeFileSync(
-  file,
-  `${JSON.stringify({ cluster: clusterArg, taskShape, threads, source: info, ladder, results }, null, 2)}\n`,
-);
-console.log(`\nfull results: ${file}`);
+if (last) {
+  console.log('stage times of the last run:');
+  for (const [k, v] of Object.entries(last.stageTimes))
+    console.log(`  ${k.padEnd(10)} ${v === null ? '-' : `${v.toFixed(1)} s`}`);
+  console.log(
+    `  (${last.tasks} encode tasks, ${last.encodeSecondsSum.toFixed(1)} s of encoding summed over workers: ${Object.entries(
+      last.perWorker,
+    )
+      .map(([w, x]) => `${w} ${x.toFixed(1)} s`)
+      .join(', ')})`,
+  );
+}
+writeResults('ingest-ladder', { cluster: clusterArg, taskShape, threads, source: info, ladder, results });
