@@ -10,7 +10,7 @@ import { loopbackPorts } from '../src/lib/cluster/ports.js';
 import { clusterSecrets } from '../src/lib/cluster/secrets.js';
 import { mysqlCredentials, originBucket } from '../src/lib/engines/credentials.js';
 import { signedTitleUrl } from '../src/lib/engines/edge/signing.js';
-import { originClient } from '../src/lib/engines/origin/driver.js';
+import { originClient } from '../src/lib/engines/origin/client.js';
 import { flix, groupAlive, pidAlive, waitFor } from './helpers/cli.js';
 import { type Component, SHARED_CLUSTER, status } from './helpers/cluster.js';
 import { firstMessage } from './helpers/kafka.js';

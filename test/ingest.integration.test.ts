@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterSecrets } from '../src/lib/cluster/secrets.js';
 import { originBucket } from '../src/lib/engines/credentials.js';
 import { signedTitleUrl, signTitlePrefix } from '../src/lib/engines/edge/signing.js';
-import { originClient } from '../src/lib/engines/origin/driver.js';
+import { originClient } from '../src/lib/engines/origin/client.js';
 import { listKeys } from '../src/lib/engines/origin/objects.js';
 import { filesInMpd } from '../src/lib/media/manifests/dash.js';
 import { filesInHlsPlaylist, resolveRef } from '../src/lib/media/manifests/hls.js';

@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { clusterSecrets } from './secrets.js';
+import { clusterSecrets, secretsFile } from './secrets.js';
 
 describe('cluster secrets', () => {
   const dirs: string[] = [];
@@ -20,5 +20,27 @@ describe('cluster secrets', () => {
     for (const s of all) expect(s).toEqual(first);
     expect(await clusterSecrets('c1', env)).toEqual(first);
     expect((await clusterSecrets('c2', env)).edgeSigningKey).not.toBe(first?.edgeSigningKey);
+  });
+});
+
+describe('cluster secrets made by an older flix', () => {
+  it('keep what they had and gain the newer secrets', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'flix-secrets-old-'));
+    const env = { FLIX_HOME: home };
+    try {
+      const file = secretsFile('old', env);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, JSON.stringify({ edgeSigningKey: 'edge-key-1', tokenPepper: 'pepper-1' }), {
+        mode: 0o600,
+      });
+      const s = await clusterSecrets('old', env);
+      expect(s).toMatchObject({ edgeSigningKey: 'edge-key-1', tokenPepper: 'pepper-1' });
+      expect(s.internalKey).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+      expect(s.originAccessKey).toMatch(/^FLIX[0-9A-F]{16}$/);
+      expect(await clusterSecrets('old', env)).toEqual(s);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });

@@ -28,6 +28,8 @@ export interface ServiceInfo {
   after: readonly ServiceId[];
   /** registers with discovery so the gateway and other services can find it */
   discoverable: boolean;
+  /** answers strangers (the public entry point); every other service answers only the cluster */
+  public: boolean;
 }
 
 const info = (
@@ -37,7 +39,8 @@ const info = (
   dependsOn: readonly EngineId[],
   after: readonly ServiceId[] = [],
   discoverable = false,
-): ServiceInfo => ({ id, title, placement, dependsOn, after, discoverable });
+  isPublic = false,
+): ServiceInfo => ({ id, title, placement, dependsOn, after, discoverable, public: isPublic });
 
 export const serviceCatalog: Record<ServiceId, ServiceInfo> = {
   orchestrator: info(
@@ -105,6 +108,8 @@ export const serviceCatalog: Record<ServiceId, ServiceInfo> = {
     'cluster',
     [],
     ['gateway'],
+    false,
+    true,
   ),
 };
 

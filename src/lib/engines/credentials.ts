@@ -1,12 +1,7 @@
 /**
- * Fixed credentials of a local cluster. Every engine listens on loopback only; these exist so
- * that clients authenticate the way they would against a real deployment.
+ * The fixed names of a local cluster's engine accounts. Their passwords and keys are made per
+ * cluster (see the cluster's secrets); every engine listens on loopback only.
  */
-export const mysqlCredentials = { user: 'flix', password: 'flix', database: 'flix' } as const;
-export const originCredentials = {
-  accessKeyId: 'flix',
-  secretAccessKey: 'flix-secret-key',
-  region: 'us-east-1',
-} as const;
+export const originRegion = 'us-east-1';
 /** The bucket the origin serves and the edges proxy. */
 export const originBucket = 'flix-origin';

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { templatesDir } from '../core/paths.js';
 
@@ -15,13 +15,17 @@ export function renderTemplate(
   });
 }
 
-/** Render templates/<rel> into dest. */
+/** Render templates/<rel> into dest (mode 0600 when it holds a secret). */
 export async function renderTemplateFile(
   rel: string,
   dest: string,
   values: Record<string, string | number>,
+  opts: { secret?: boolean } = {},
 ): Promise<void> {
   const text = await readFile(join(templatesDir, rel), 'utf8');
   await mkdir(dirname(dest), { recursive: true });
-  await writeFile(dest, renderTemplate(text, values, rel));
+  const mode = opts.secret ? 0o600 : 0o644;
+  await writeFile(dest, renderTemplate(text, values, rel), { mode });
+  // writeFile keeps the mode of a file that exists: a secret written by an older flix is closed now
+  await chmod(dest, mode);
 }

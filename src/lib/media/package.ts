@@ -1,44 +1,55 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { aspectRatio, type Rendition } from './ladder.js';
-import { hlsSegments } from './manifests/hls.js';
+import { writeMpd } from './manifests/dash.js';
+import { writeHlsMaster, writeHlsMediaPlaylist, writeSubtitlePlaylist } from './manifests/hls.js';
+import {
+  type PackagedSegment,
+  type PackagedSubtitle,
+  type PackagedTrack,
+  type PackageModel,
+  presentationSeconds,
+  renditionHeight,
+  trackBitrates,
+} from './manifests/package-model.js';
+import { readFragment, readInit } from './mp4/fragments.js';
+import type { SubtitleTrack } from './subtitles.js';
 import { ffmpegBase, mediaPath, type RunOptions, runTool, withTempDir } from './tools.js';
+
+export interface PackageAudio {
+  /** the track's name and directory: `stereo`, `surround` */
+  id: string;
+  label: string;
+  /** the encoded soundtrack (.m4a) */
+  file: string;
+  language?: string;
+}
 
 export interface PackageInput extends RunOptions {
   /** the concatenated renditions, largest first */
   renditions: Array<{ rendition: Rendition; file: string }>;
-  /** the title's AAC soundtrack (.m4a), or null for a silent title */
-  audioFile: string | null;
+  /** the soundtracks, the default first; empty for a silent title */
+  audio: PackageAudio[];
+  /** WebVTT tracks already made, their `file` relative to `subtitlesDir` */
+  subtitles?: SubtitleTrack[];
+  subtitlesDir?: string;
   /** created; must not exist or be empty. Filled atomically. */
   outDir: string;
   /** the ladder's exact segment length (one GOP) */
   segmentSeconds: number;
   /** the ladder's displayAspectRatio; default: from the largest rendition's size */
   displayAspectRatio?: string;
-  /** the ladder's fps, written as FRAME-RATE in the HLS master */
-  fps?: number;
-}
-
-export interface PackagedVariant {
-  name: string;
-  /** DASH Representation id, also the number in the segment names */
-  representationId: number;
-  /** HLS media playlist, relative to outDir */
-  playlist: string;
-  width: number;
-  height: number;
-  /** peak and average bits/s over segments (video + audio for HLS BANDWIDTH) */
-  peakBitsPerSecond: number;
-  averageBitsPerSecond: number;
+  /** the ladder's exact frame rate, `30000/1001` */
+  frameRate?: string;
 }
 
 export interface PackageResult {
-  /** relative to outDir */
+  /** relative to outDir: every rendition */
   hlsMaster: string;
   dashManifest: string;
-  /** the audio media playlist, null for a silent title */
-  audioPlaylist: string | null;
-  variants: PackagedVariant[];
+  /** manifests offering only the renditions up to a rung, by rung name (for capped plans) */
+  capped: Record<string, { hls: string; dash: string }>;
+  model: PackageModel;
   /** every file written, relative to outDir, sorted */
   files: string[];
 }
@@ -48,176 +59,211 @@ export const DASH_MANIFEST = 'manifest.mpd';
 
 /**
  * Package a title as CMAF: one set of fragmented-MP4 segments (one GOP each, so they start on the
- * renditions' shared keyframes) described by BOTH a DASH MPD and HLS playlists (ffmpeg's dash
- * muxer with `hls_playlist`). Video renditions form one adaptation set; the audio is its own
- * adaptation set / HLS audio group. Streams are copied, never re-encoded.
- *
- * Afterwards the HLS playlists are made VOD-proper: the master's BANDWIDTH becomes the peak segment
- * bitrate (ffmpeg writes the average, which the HLS spec says is AVERAGE-BANDWIDTH), FRAME-RATE is
- * added, and media playlists get PLAYLIST-TYPE:VOD without the packaging wall-clock dates.
+ * renditions' shared keyframes) described by both HLS playlists and a DASH MPD. ffmpeg's dash
+ * muxer cuts the segments (streams are copied, never re-encoded); everything the manifests say —
+ * every duration, start, codec, size and bitrate — is then read from the segments' own boxes, so
+ * the manifests describe the media exactly. Each rendition and audio track gets a directory of its
+ * own, and beside the manifests that offer every rendition there is a pair per lower rung that
+ * offers only the renditions up to it.
  */
 export async function packageTitle(input: PackageInput): Promise<PackageResult> {
-  const { renditions, audioFile } = input;
+  const { renditions } = input;
   if (renditions.length === 0) throw new Error('packageTitle: no renditions');
   const first = renditions[0] as { rendition: Rendition };
   const dar = input.displayAspectRatio ?? aspectRatio(first.rendition.width, first.rendition.height);
   return withTempDir(input.outDir, async (dir) => {
-    const args = [...ffmpegBase()];
-    for (const r of renditions) args.push('-i', mediaPath(r.file));
-    if (audioFile) args.push('-i', mediaPath(audioFile));
-    renditions.forEach((_, i) => {
-      args.push('-map', `${i}:v:0`);
-    });
-    if (audioFile) args.push('-map', `${renditions.length}:a:0`);
-    args.push('-c', 'copy');
-    // one display aspect ratio for every rendition: the dash muxer refuses an adaptation set whose
-    // streams differ, and the encoder's rounding of each sample aspect ratio can differ slightly
-    renditions.forEach((_, i) => {
-      args.push(`-aspect:v:${i}`, dar);
-    });
-    args.push(
-      '-f',
-      'dash',
-      // a hair under one GOP, so every keyframe (and only keyframes) starts a segment despite rounding
-      '-seg_duration',
-      Math.max(0.001, input.segmentSeconds - 0.001).toFixed(6),
-      '-use_template',
-      '1',
-      '-use_timeline',
-      '1',
-      '-hls_playlist',
-      '1',
-      '-hls_master_name',
-      HLS_MASTER,
-      '-dash_segment_type',
-      'mp4',
-      '-format_options',
-      'movflags=+cmaf',
-      '-adaptation_sets',
-      audioFile ? 'id=0,streams=v id=1,streams=a' : 'id=0,streams=v',
-      '-init_seg_name',
-      'init-$RepresentationID$.$ext$',
-      '-media_seg_name',
-      'seg-$RepresentationID$-$Number%05d$.$ext$',
-      mediaPath(join(dir, DASH_MANIFEST)),
-    );
-    await runTool('ffmpeg', args, `packaging ${renditions.length} renditions as CMAF (DASH + HLS)`, input);
-
-    // the dash muxer names media playlists media_<representation id>.m3u8; audio comes last
-    const stats = async (id: number) => playlistBitrates(dir, `media_${id}.m3u8`, input.segmentSeconds);
-    const audio = audioFile ? await stats(renditions.length) : null;
-    const variants: PackagedVariant[] = [];
+    const raw = join(dir, '.segments');
+    await mkdir(raw);
+    await segment(input, raw, dar);
+    const video: PackagedTrack[] = [];
     for (const [i, r] of renditions.entries()) {
-      const s = await stats(i);
-      variants.push({
-        name: r.rendition.name,
-        representationId: i,
-        playlist: `media_${i}.m3u8`,
-        width: r.rendition.width,
-        height: r.rendition.height,
-        peakBitsPerSecond: s.peak + (audio?.peak ?? 0),
-        averageBitsPerSecond: s.average + (audio?.average ?? 0),
+      const track = await placeTrack(raw, dir, i, 'video', r.rendition.name, input.segmentSeconds);
+      video.push({
+        ...track,
+        frameRate: input.frameRate,
+        sar: sampleAspect(r.rendition, dar),
       });
     }
-    const masterPath = join(dir, HLS_MASTER);
-    await writeFile(masterPath, rewriteHlsMaster(await readFile(masterPath, 'utf8'), variants, input.fps));
-    for (const id of [...renditions.keys(), ...(audioFile ? [renditions.length] : [])]) {
-      const p = join(dir, `media_${id}.m3u8`);
-      await writeFile(p, rewriteHlsMedia(await readFile(p, 'utf8')));
+    const audio: PackagedTrack[] = [];
+    for (const [j, a] of input.audio.entries()) {
+      const track = await placeTrack(raw, dir, renditions.length + j, 'audio', a.id, input.segmentSeconds);
+      audio.push({ ...track, label: a.label, language: a.language });
     }
+    await rm(raw, { recursive: true, force: true });
+    const model: PackageModel = {
+      video,
+      audio,
+      subtitles: await placeSubtitles(input, dir),
+      displayAspectRatio: dar,
+    };
+    const capped = await writeManifests(dir, model);
     return {
       hlsMaster: HLS_MASTER,
       dashManifest: DASH_MANIFEST,
-      audioPlaylist: audioFile ? `media_${renditions.length}.m3u8` : null,
-      variants,
+      capped,
+      model,
       files: (await listFiles(dir)).map((f) => relative(dir, f)).sort(),
     };
   });
 }
 
-/** Peak and average bits/s of a media playlist's media segments (the init segment is not counted). */
-async function playlistBitrates(
-  dir: string,
-  playlist: string,
-  segmentSeconds: number,
-): Promise<{ peak: number; average: number }> {
-  const segments = [];
-  for (const s of hlsSegments(await readFile(join(dir, playlist), 'utf8'))) {
-    segments.push({ bytes: (await stat(join(dir, s.uri))).size, seconds: s.duration });
-  }
-  return segmentBitrates(segments, segmentSeconds);
+/** ffmpeg's dash muxer cuts every stream into CMAF segments, `init-<n>.m4s` and `seg-<n>-<k>.m4s`. */
+async function segment(input: PackageInput, raw: string, dar: string): Promise<void> {
+  const { renditions, audio } = input;
+  const args = [...ffmpegBase()];
+  for (const r of renditions) args.push('-i', mediaPath(r.file));
+  for (const a of audio) args.push('-i', mediaPath(a.file));
+  renditions.forEach((_, i) => {
+    args.push('-map', `${i}:v:0`);
+  });
+  audio.forEach((_, j) => {
+    args.push('-map', `${renditions.length + j}:a:0`);
+  });
+  args.push('-c', 'copy');
+  // one display aspect ratio for every rendition: the dash muxer refuses an adaptation set whose
+  // streams differ, and the encoder's rounding of each sample aspect ratio can differ slightly
+  renditions.forEach((_, i) => {
+    args.push(`-aspect:v:${i}`, dar);
+  });
+  args.push(
+    '-f',
+    'dash',
+    // a hair under one GOP, so every keyframe (and only keyframes) starts a segment despite rounding
+    '-seg_duration',
+    Math.max(0.001, input.segmentSeconds - 0.001).toFixed(6),
+    '-use_template',
+    '1',
+    '-use_timeline',
+    '1',
+    '-dash_segment_type',
+    'mp4',
+    '-format_options',
+    'movflags=+cmaf',
+    '-adaptation_sets',
+    audio.length ? 'id=0,streams=v id=1,streams=a' : 'id=0,streams=v',
+    '-init_seg_name',
+    'init-$RepresentationID$.$ext$',
+    '-media_seg_name',
+    'seg-$RepresentationID$-$Number%05d$.$ext$',
+    mediaPath(join(raw, 'ffmpeg.mpd')),
+  );
+  await runTool(
+    'ffmpeg',
+    args,
+    `packaging ${renditions.length} renditions and ${audio.length} audio track(s) as CMAF`,
+    input,
+  );
 }
 
 /**
- * Peak and average bits/s over segments. Segments shorter than half a segment length (the audio's
- * last AAC frame, a short tail) are left out of the peak, where their few bytes over a few
- * milliseconds would look like a huge rate; the average counts everything. Pure.
+ * Moves the n-th stream's init and media segments into `<kind>/<id>/` and reads their timeline
+ * from their boxes.
  */
-export function segmentBitrates(
-  segments: Array<{ bytes: number; seconds: number }>,
+async function placeTrack(
+  raw: string,
+  root: string,
+  n: number,
+  kind: 'video' | 'audio',
+  id: string,
   segmentSeconds: number,
-): { peak: number; average: number } {
-  const bytes = segments.reduce((n, s) => n + s.bytes, 0);
-  const seconds = segments.reduce((n, s) => n + s.seconds, 0);
-  const average = seconds > 0 ? Math.ceil((bytes * 8) / seconds) : 0;
-  const full = segments.filter((s) => s.seconds >= segmentSeconds / 2);
-  const peak = Math.max(average, ...full.map((s) => Math.ceil((s.bytes * 8) / s.seconds)));
-  return { peak, average };
+): Promise<PackagedTrack> {
+  const dirRel = `${kind}/${id}/`;
+  await mkdir(join(root, dirRel), { recursive: true });
+  const initBytes = await readFile(join(raw, `init-${n}.m4s`));
+  const init = readInit(initBytes);
+  await rename(join(raw, `init-${n}.m4s`), join(root, dirRel, 'init.mp4'));
+  const names = (await readdir(raw)).filter((f) => f.startsWith(`seg-${n}-`)).sort();
+  if (names.length === 0) throw new Error(`ffmpeg wrote no segments for ${kind} ${id}`);
+  const segments: PackagedSegment[] = [];
+  let earliest = 0;
+  for (const [k, name] of names.entries()) {
+    const bytes = await readFile(join(raw, name));
+    const f = readFragment(bytes, init);
+    if (k === 0) earliest = f.earliestPresentationTime;
+    const uri = `${dirRel}seg-${String(k + 1).padStart(5, '0')}.m4s`;
+    await rename(join(raw, name), join(root, uri));
+    segments.push({ uri, start: f.baseDecodeTime, duration: f.duration, bytes: bytes.length });
+  }
+  const rates = trackBitrates(segments, init.timescale, segmentSeconds);
+  return {
+    kind,
+    id,
+    dir: dirRel,
+    codecs: init.codecs,
+    timescale: init.timescale,
+    init: `${dirRel}init.mp4`,
+    segments,
+    peakBitsPerSecond: rates.peak,
+    averageBitsPerSecond: rates.average,
+    // a composition delay the media has: where presentation starts on its timeline
+    presentationTimeOffset: Math.max(0, earliest - init.editMediaTime),
+    width: init.width,
+    height: init.height,
+    channels: init.channels,
+    sampleRate: init.sampleRate,
+  };
+}
+
+/** The WebVTT tracks into `subtitles/`, each with its one-segment playlist. */
+async function placeSubtitles(input: PackageInput, root: string): Promise<PackagedSubtitle[]> {
+  const tracks = input.subtitles ?? [];
+  if (tracks.length === 0 || !input.subtitlesDir) return [];
+  await mkdir(join(root, 'subtitles'), { recursive: true });
+  const out: PackagedSubtitle[] = [];
+  for (const t of tracks) {
+    const name = t.file.slice(t.file.lastIndexOf('/') + 1);
+    const file = `subtitles/${name}`;
+    await rename(join(input.subtitlesDir, t.file), join(root, file));
+    out.push({
+      language: t.language,
+      label: t.title ?? `${t.language}${t.forced ? ' (forced)' : ''}`,
+      default: t.default,
+      forced: t.forced,
+      file,
+      playlist: file.replace(/\.vtt$/, '.m3u8'),
+    });
+  }
+  return out;
 }
 
 /**
- * ffmpeg's master playlist with, per variant (matched by its media playlist URI): BANDWIDTH = peak,
- * AVERAGE-BANDWIDTH = average, FRAME-RATE when known; plus EXT-X-INDEPENDENT-SEGMENTS (every
- * segment starts with an IDR frame). Pure.
+ * Every manifest of the package: the media playlists, and the HLS master and DASH MPD offering
+ * every rendition plus a pair per lower rung (`master-480p.m3u8` offers 480p and below).
  */
-export function rewriteHlsMaster(text: string, variants: PackagedVariant[], fps?: number): string {
-  const lines = text.split(/\r?\n/);
-  const out: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (line.startsWith('#EXT-X-STREAM-INF:')) {
-      const uri = lines
-        .slice(i + 1)
-        .find((l) => l.trim() && !l.startsWith('#'))
-        ?.trim();
-      const v = variants.find((x) => x.playlist === uri);
-      if (v) {
-        const attrs = line
-          .slice('#EXT-X-STREAM-INF:'.length)
-          .replace(/(^|,)BANDWIDTH=\d+/, `$1BANDWIDTH=${v.peakBitsPerSecond}`)
-          .replace(/,AVERAGE-BANDWIDTH=\d+|,FRAME-RATE=[\d.]+/g, '');
-        const extra = [`AVERAGE-BANDWIDTH=${v.averageBitsPerSecond}`];
-        if (fps) extra.push(`FRAME-RATE=${fps.toFixed(3)}`);
-        out.push(`#EXT-X-STREAM-INF:${insertAfterBandwidth(attrs, extra.join(','))}`);
-        continue;
-      }
-    }
-    out.push(line);
-    if (line.startsWith('#EXT-X-VERSION') && !text.includes('#EXT-X-INDEPENDENT-SEGMENTS')) {
-      out.push('#EXT-X-INDEPENDENT-SEGMENTS');
-    }
+async function writeManifests(root: string, m: PackageModel): Promise<PackageResult['capped']> {
+  for (const t of [...m.video, ...m.audio]) {
+    await writeFile(join(root, t.dir, 'playlist.m3u8'), writeHlsMediaPlaylist(t));
   }
-  return out.join('\n');
+  const seconds = presentationSeconds(m);
+  for (const s of m.subtitles) await writeFile(join(root, s.playlist), writeSubtitlePlaylist(s, seconds));
+  await writeFile(join(root, HLS_MASTER), writeHlsMaster(m));
+  await writeFile(join(root, DASH_MANIFEST), writeMpd(m));
+  const capped: PackageResult['capped'] = {};
+  for (const v of m.video.slice(1)) {
+    const maxHeight = renditionHeight(v);
+    const names = { hls: `master-${v.id}.m3u8`, dash: `manifest-${v.id}.mpd` };
+    await writeFile(join(root, names.hls), writeHlsMaster(m, { maxHeight }));
+    await writeFile(join(root, names.dash), writeMpd(m, { maxHeight }));
+    capped[v.id] = names;
+  }
+  return capped;
 }
 
-function insertAfterBandwidth(attrs: string, extra: string): string {
-  const m = /(^|,)BANDWIDTH=\d+/.exec(attrs);
-  if (!m) return `${extra},${attrs}`;
-  const end = m.index + m[0].length;
-  return `${attrs.slice(0, end)},${extra}${attrs.slice(end)}`;
+/** The sample aspect ratio that makes a rendition show the title's display aspect ratio. */
+function sampleAspect(r: Rendition, dar: string): string {
+  const [dw, dh] = dar.split(':').map(Number);
+  if (!dw || !dh) return '1:1';
+  // sar = dar / (width / height), reduced
+  let num = dw * r.height;
+  let den = dh * r.width;
+  const g = gcd(num, den);
+  num /= g;
+  den /= g;
+  return `${num}:${den}`;
 }
 
-/** A media playlist as VOD: PLAYLIST-TYPE:VOD, no EXT-X-PROGRAM-DATE-TIME (packaging time). Pure. */
-export function rewriteHlsMedia(text: string): string {
-  const out: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME')) continue;
-    out.push(line);
-    if (line.startsWith('#EXT-X-VERSION') && !text.includes('#EXT-X-PLAYLIST-TYPE')) {
-      out.push('#EXT-X-PLAYLIST-TYPE:VOD');
-    }
-  }
-  return out.join('\n');
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 async function listFiles(dir: string): Promise<string[]> {

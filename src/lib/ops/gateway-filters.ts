@@ -1,8 +1,8 @@
 import type { ClusterEndpoints } from '../cluster/endpoints.js';
 import { FlixError } from '../core/errors.js';
-import { httpJson } from '../platform/http/client.js';
 import { readErrorBody } from '../platform/http/error-body.js';
 import type { FilterRow } from '../services/gateway/chain.js';
+import { operatorCall } from './operator.js';
 
 /** One gateway instance's chain as `flix gateway filters` shows it. */
 export interface GatewayFilters {
@@ -33,7 +33,7 @@ export async function gatewayFilters(
   if (change) {
     const answers = await Promise.all(
       gateways.map((g) =>
-        httpJson(`${g.url}/_admin/filters/${encodeURIComponent(change.filter)}`, {
+        operatorCall(endpoints.name, `${g.url}/_admin/filters/${encodeURIComponent(change.filter)}`, {
           method: 'POST',
           body: { enabled: change.enabled },
           signal: AbortSignal.timeout(timeoutMs),
@@ -55,7 +55,7 @@ export async function gatewayFilters(
     gateways.map(async (g): Promise<GatewayFilters> => {
       const base = { instance: g.name, zone: g.zone, url: g.url };
       try {
-        const r = await httpJson<{ filters?: FilterRow[] }>(`${g.url}/_admin/filters`, {
+        const r = await operatorCall<{ filters?: FilterRow[] }>(endpoints.name, `${g.url}/_admin/filters`, {
           signal: AbortSignal.timeout(timeoutMs),
         });
         if (r.status !== 200 || !Array.isArray(r.body?.filters)) {

@@ -3,6 +3,7 @@ import { extname, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Producer } from 'kafkajs';
 import type { ClusterEndpoints } from '../cluster/endpoints.js';
+import { clusterSecrets } from '../cluster/secrets.js';
 import { FlixError } from '../core/errors.js';
 import { type Db, mysqlPool } from '../engines/mysql/client.js';
 import { originClient } from '../engines/origin/client.js';
@@ -39,10 +40,11 @@ export async function openDataPlane(cluster: string): Promise<DataPlane> {
       nextStep: 'enable engines.origin',
     });
   }
-  const db = mysqlPool(endpoints);
+  const secrets = await clusterSecrets(cluster);
+  const db = mysqlPool(endpoints, secrets);
   await ensureCatalogSchema(db);
   await ensureIngestSchema(db);
-  const s3 = originClient(endpoints.origin);
+  const s3 = originClient(endpoints.origin, secrets);
   return {
     endpoints,
     db,

@@ -2,11 +2,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FlixError } from '../core/errors.js';
 import { userTokenFile } from '../core/paths.js';
-import { ConnectError, httpJson } from '../platform/http/client.js';
+import { ConnectError } from '../platform/http/client.js';
 import { readErrorBody } from '../platform/http/error-body.js';
 import { inOrder, retryElsewhere } from '../platform/retry-elsewhere.js';
 import { runningClusterEndpoints } from '../runtime/index.js';
 import type { User } from '../services/users/contract.js';
+import { operatorCall } from './operator.js';
 
 /**
  * The operator's path to the users service (`flix users ...`): straight to an instance from the
@@ -25,7 +26,8 @@ async function usersCall<T>(cluster: string, method: string, path: string, body?
     next: inOrder(instances),
     tries: instances.length,
     retryable: (error) => error instanceof ConnectError,
-    attempt: (s) => httpJson<T>(`${s.url}${path}`, { method, body, signal: AbortSignal.timeout(5000) }),
+    attempt: (s) =>
+      operatorCall<T>(cluster, `${s.url}${path}`, { method, body, signal: AbortSignal.timeout(5000) }),
   }).catch((error: unknown) => {
     throw new FlixError(`no users service instance answered (${(error as Error)?.message})`, {
       code: 'componentFailed',

@@ -1,4 +1,5 @@
 import type { ClusterEndpoints } from '../cluster/endpoints.js';
+import type { InternalSigner } from './internal-auth.js';
 
 /**
  * A service's view of discovery: it registers itself with the discovery server of every zone and
@@ -31,6 +32,8 @@ export interface DiscoveryClientOptions {
   /** how often the registry is refreshed and heartbeats are sent, ms */
   refreshMs?: number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** the caller's internal token: discovery answers only the cluster */
+  signer: InternalSigner;
 }
 
 export class DiscoveryClient {
@@ -76,7 +79,11 @@ export class DiscoveryClient {
     if (r) {
       await Promise.all(
         this.servers.map((s) =>
-          fetch(`${s.url}/v1/instances/${r.id}`, { method: 'DELETE', signal: AbortSignal.timeout(500) })
+          fetch(`${s.url}/v1/instances/${r.id}`, {
+            method: 'DELETE',
+            headers: this.options.signer.headers(),
+            signal: AbortSignal.timeout(500),
+          })
             .then((res) => res.arrayBuffer())
             .catch(() => {}),
         ),
@@ -128,7 +135,10 @@ export class DiscoveryClient {
   private async fetchView(): Promise<void> {
     for (const s of this.servers) {
       try {
-        const res = await fetch(`${s.url}/v1/instances`, { signal: AbortSignal.timeout(1000) });
+        const res = await fetch(`${s.url}/v1/instances`, {
+          headers: this.options.signer.headers(),
+          signal: AbortSignal.timeout(1000),
+        });
         if (res.status !== 200) {
           await res.arrayBuffer();
           continue;
@@ -157,6 +167,7 @@ export class DiscoveryClient {
         try {
           const res = await fetch(`${s.url}/v1/instances/${r.id}/heartbeat`, {
             method: 'PUT',
+            headers: this.options.signer.headers(),
             signal: AbortSignal.timeout(1000),
           });
           await res.arrayBuffer();
@@ -172,7 +183,7 @@ export class DiscoveryClient {
     try {
       const res = await fetch(`${url}/v1/instances`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...this.options.signer.headers() },
         body: JSON.stringify(r),
         signal: AbortSignal.timeout(1000),
       });

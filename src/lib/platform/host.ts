@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { ComponentPlan } from '../cluster/components.js';
 import { type ClusterEndpoints, endpointsFromPlan, readPlan } from '../cluster/endpoints.js';
+import { type ClusterSecrets, clusterSecrets } from '../cluster/secrets.js';
 import { type ServiceId, serviceCatalog } from '../cluster/service-kinds.js';
 import { FlixError } from '../core/errors.js';
 import { DiscoveryClient } from './discovery.js';
 import { errorBody } from './http/error-body.js';
-import type { Router } from './http/router.js';
+import { type Router, setCaller } from './http/router.js';
+import { INTERNAL_HEADER, InternalSigner, InternalVerifier } from './internal-auth.js';
 import { ServiceClient } from './service-client.js';
 
 /** What a service gets from the runtime: who it is, where everything is, a logger and a stop signal. */
@@ -19,6 +21,10 @@ export interface ServiceContext {
   discovery: DiscoveryClient;
   /** calls to other services through discovery, each dependency under its own isolation */
   services: ServiceClient;
+  /** this component's internal token, for calls that do not go through `services` */
+  signer: InternalSigner;
+  /** the cluster's secrets (read once at start) */
+  secrets: ClusterSecrets;
 }
 
 /**
@@ -62,6 +68,10 @@ export async function runService(
   }
   const log = jsonLogger(componentName);
   const abort = new AbortController();
+  const secrets = await clusterSecrets(clusterName);
+  const signer = new InternalSigner(secrets.internalKey, componentName);
+  const verifier = new InternalVerifier(secrets.internalKey);
+  const isPublic = serviceCatalog[service].public;
   let handle: ServiceHandle | null = null;
   const server: Server = createServer((req, res) => {
     const send = (code: number, body: unknown) => {
@@ -70,6 +80,20 @@ export async function runService(
     };
     if (req.url === '/health')
       return send(handle ? 200 : 503, { status: handle ? 'ok' : 'starting', component: componentName });
+    // inside the cluster only the cluster is answered: every call carries its internal token
+    const caller = verifier.verify(req.headers[INTERNAL_HEADER]);
+    if (caller !== null) setCaller(req, caller);
+    else if (!isPublic || req.url === '/status') {
+      req.resume();
+      return send(
+        401,
+        errorBody(
+          401,
+          'unauthenticated',
+          `${componentName} answers only the cluster: send its internal token`,
+        ),
+      );
+    }
     if (req.url === '/status')
       return send(200, {
         component: componentName,
@@ -81,6 +105,11 @@ export async function runService(
       return handle
         ? send(404, errorBody(404, 'not-found', `no route for ${req.url}`))
         : send(503, errorBody(503, 'starting', `${componentName} is starting`));
+    handle.router.logError ??= (error, fields) =>
+      log('request failed', {
+        ...fields,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
     void handle.router.handle(req, res);
   });
   server.keepAliveTimeout = 30_000;
@@ -90,8 +119,8 @@ export async function runService(
   });
 
   const endpoints = endpointsFromPlan(clusterName, plan.components);
-  const discovery = new DiscoveryClient({ endpoints, zone: component.zone, log });
-  const services = new ServiceClient({ discovery, zone: component.zone });
+  const discovery = new DiscoveryClient({ endpoints, zone: component.zone, log, signer });
+  const services = new ServiceClient({ discovery, zone: component.zone, signer });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -118,6 +147,8 @@ export async function runService(
     log,
     discovery,
     services,
+    signer,
+    secrets,
   });
   if (serviceCatalog[service].discoverable) {
     await discovery.register({

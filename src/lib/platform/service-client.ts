@@ -2,6 +2,7 @@ import type { DiscoveryClient, RegisteredInstance } from './discovery.js';
 import { ConnectError, type HttpAnswer, httpJson } from './http/client.js';
 import { readErrorBody } from './http/error-body.js';
 import { REGION_HEADER, USER_HEADER } from './http/router.js';
+import type { InternalSigner } from './internal-auth.js';
 import {
   type CommandPolicy,
   type CommandSnapshot,
@@ -56,6 +57,8 @@ export class UpstreamError extends Error {
 
 export interface ServiceClientOptions {
   discovery: DiscoveryClient;
+  /** the caller's internal token, sent on every call */
+  signer: InternalSigner;
   zone: string | null;
   /** isolation settings per dependency (service name), over the defaults */
   isolation?: Record<string, Partial<Omit<IsolationOptions<never>, 'fallback'>>>;
@@ -117,7 +120,7 @@ export class ServiceClient {
     if (candidates.length === 0) {
       throw new UpstreamError(service, 503, `no instance of ${service} is registered with discovery`);
     }
-    const headers: Record<string, string> = { ...opts.headers };
+    const headers: Record<string, string> = { ...opts.headers, ...this.options.signer.headers() };
     if (opts.trace) Object.assign(headers, downstreamHeaders(opts.trace));
     if (opts.userId) headers[USER_HEADER] = opts.userId;
     if (opts.region) headers[REGION_HEADER] = opts.region;

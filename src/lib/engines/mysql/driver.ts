@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import type { ComponentPlan } from '../../cluster/components.js';
+import { type ClusterSecrets, clusterSecrets } from '../../cluster/secrets.js';
 import { runQuiet } from '../../core/exec.js';
 import { requireBinary } from '../binaries.js';
-import { mysqlCredentials } from '../credentials.js';
-import type { EngineDriver } from '../driver.js';
+import type { EngineContext, EngineDriver } from '../driver.js';
+import { FLIX_DATABASE, FLIX_PRIVILEGES, FLIX_USER, TEXT_COLLATION } from './client.js';
 
 /** A unix socket path must stay under ~107 bytes; fall back to /tmp for deep FLIX_HOMEs. */
 export function mysqlSocketPath(c: ComponentPlan): string {
@@ -53,30 +54,36 @@ export const mysqlDriver: EngineDriver = {
         '--skip-log-bin',
         `--innodb-buffer-pool-size=${c.settings.bufferPool}`,
         '--skip-name-resolve',
+        // a value in any script (and emoji) is stored as sent; the database default for tables
+        '--character-set-server=utf8mb4',
+        `--collation-server=${TEXT_COLLATION}`,
         '--console',
       ],
     };
   },
 
-  /** Ready when root answers on the socket; then make sure the flix database and account exist. */
-  async probe(c: ComponentPlan) {
-    const root = await mysql.createConnection({
-      socketPath: mysqlSocketPath(c),
-      user: 'root',
-      connectTimeout: 2000,
-    });
+  /**
+   * Ready when root answers on the socket; then the accounts are made safe and the flix database
+   * and account made: root has the cluster's random password and is reachable only through the
+   * local socket (the TCP root accounts a fresh data dir comes with are dropped), the flix account
+   * has its own random password and may only work with the tables of the flix database, and the
+   * database speaks utf8mb4. A data dir made by an older flix (root without a password, a flix
+   * account with every privilege, latin1) is brought to the same state.
+   */
+  async probe(c: ComponentPlan, ctx: EngineContext) {
+    const secrets = await clusterSecrets(ctx.clusterName);
+    const root = await rootConnection(c, secrets.mysqlRootPassword);
     try {
-      const { database, user, password } = mysqlCredentials;
-      await root.query(`CREATE DATABASE IF NOT EXISTS \`${database}\``);
-      await root.query(`CREATE USER IF NOT EXISTS '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`);
-      await root.query(`GRANT ALL PRIVILEGES ON \`${database}\`.* TO '${user}'@'127.0.0.1'`);
+      await secureAccounts(root, secrets);
     } finally {
       await root.end();
     }
     const conn = await mysql.createConnection({
       host: '127.0.0.1',
       port: c.ports.mysql,
-      ...mysqlCredentials,
+      user: FLIX_USER,
+      password: secrets.mysqlPassword,
+      database: FLIX_DATABASE,
       connectTimeout: 2000,
     });
     try {
@@ -86,3 +93,41 @@ export const mysqlDriver: EngineDriver = {
     }
   },
 };
+
+/** Root over the socket with the cluster's password; a fresh (or older) data dir's root has none yet. */
+async function rootConnection(c: ComponentPlan, password: string): Promise<mysql.Connection> {
+  const connect = (pw: string) =>
+    mysql.createConnection({
+      socketPath: mysqlSocketPath(c),
+      user: 'root',
+      password: pw,
+      connectTimeout: 2000,
+    });
+  try {
+    return await connect(password);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ER_ACCESS_DENIED_ERROR') throw e;
+    const root = await connect('');
+    await root.query(`ALTER USER 'root'@'localhost' IDENTIFIED BY ?`, [password]);
+    return root;
+  }
+}
+
+async function secureAccounts(root: mysql.Connection, secrets: ClusterSecrets): Promise<void> {
+  // root only through the socket; no anonymous account
+  const [others] = await root.query<mysql.RowDataPacket[]>(
+    `SELECT User, Host FROM mysql.user WHERE (User = 'root' AND Host <> 'localhost') OR User = ''`,
+  );
+  for (const u of others) await root.query('DROP USER ?@?', [u.User, u.Host]);
+  await root.query(
+    `CREATE DATABASE IF NOT EXISTS \`${FLIX_DATABASE}\` CHARACTER SET utf8mb4 COLLATE ${TEXT_COLLATION}`,
+  );
+  await root.query(`ALTER DATABASE \`${FLIX_DATABASE}\` CHARACTER SET utf8mb4 COLLATE ${TEXT_COLLATION}`);
+  await root.query(`CREATE USER IF NOT EXISTS ?@'127.0.0.1' IDENTIFIED BY ?`, [
+    FLIX_USER,
+    secrets.mysqlPassword,
+  ]);
+  await root.query(`ALTER USER ?@'127.0.0.1' IDENTIFIED BY ?`, [FLIX_USER, secrets.mysqlPassword]);
+  await root.query(`REVOKE ALL PRIVILEGES, GRANT OPTION FROM ?@'127.0.0.1'`, [FLIX_USER]);
+  await root.query(`GRANT ${FLIX_PRIVILEGES} ON \`${FLIX_DATABASE}\`.* TO ?@'127.0.0.1'`, [FLIX_USER]);
+}

@@ -1,10 +1,11 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import type { ComponentPlan } from '../../cluster/components.js';
+import { clusterSecrets } from '../../cluster/secrets.js';
 import { findBinary } from '../binaries.js';
-import { originBucket, originCredentials } from '../credentials.js';
+import { originBucket } from '../credentials.js';
 import type { EngineContext, EngineDriver } from '../driver.js';
 import { heapFlags, javaBinary } from '../java.js';
 import { renderTemplateFile } from '../template.js';
@@ -41,20 +42,53 @@ export async function removeUnfinishedUploads(dir: string): Promise<string[]> {
   return removed;
 }
 
+/**
+ * s3proxy's filesystem store keeps an object's public-read ACL as the file's read bit for others;
+ * objects are private now (viewers reach them only through the edges, which sign their requests),
+ * so what an older flix stored public-read is made private before a start. Returns how many.
+ */
+export async function closePublicObjects(dir: string): Promise<number> {
+  let n = 0;
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) {
+        const mode = (await stat(p)).mode & 0o7777;
+        if (mode & 0o004) {
+          await chmod(p, mode & ~0o004);
+          n++;
+        }
+      }
+    }
+  };
+  await walk(dir);
+  return n;
+}
+
 /** s3proxy on the filesystem: the S3-compatible origin holding originals, encodes and packages. */
 export const originDriver: EngineDriver = {
-  async prepare(c) {
+  async prepare(c, ctx) {
     const buckets = join(c.dataDir, 'buckets');
     await mkdir(buckets, { recursive: true });
     for (const p of await removeUnfinishedUploads(buckets)) {
       process.stdout.write(`origin: removed the remains of an interrupted upload: ${p}\n`);
     }
-    await renderTemplateFile('s3proxy/s3proxy.properties', join(c.confDir, 's3proxy.properties'), {
-      port: c.ports.http as number,
-      dataDir: buckets,
-      accessKey: originCredentials.accessKeyId,
-      secretKey: originCredentials.secretAccessKey,
-    });
+    const made = await closePublicObjects(buckets);
+    if (made > 0)
+      process.stdout.write(`origin: ${made} object(s) stored public-read by an older flix made private\n`);
+    const secrets = await clusterSecrets(ctx.clusterName);
+    await renderTemplateFile(
+      's3proxy/s3proxy.properties',
+      join(c.confDir, 's3proxy.properties'),
+      {
+        port: c.ports.http as number,
+        dataDir: buckets,
+        accessKey: secrets.originAccessKey,
+        secretKey: secrets.originSecretKey,
+      },
+      { secret: true },
+    );
   },
 
   launch(c: ComponentPlan, ctx: EngineContext) {
@@ -75,8 +109,8 @@ export const originDriver: EngineDriver = {
   },
 
   /** Ready when the origin answers S3 and holds the origin bucket (created on first start). */
-  async probe(c) {
-    const s3 = originClient(c.endpoint);
+  async probe(c, ctx) {
+    const s3 = originClient(c.endpoint, await clusterSecrets(ctx.clusterName));
     try {
       try {
         await s3.send(new HeadBucketCommand({ Bucket: originBucket }));

@@ -35,13 +35,14 @@ export interface StoredObject {
 
 /**
  * Put a file with its Content-MD5: the origin refuses the write if the bytes it got differ
- * (BadDigest), so a stored object is exactly the file. Public-read objects can be served by edges.
+ * (BadDigest), so a stored object is exactly the file. Objects are private: viewers get them
+ * through the edges, which sign their requests to the origin.
  */
 export async function putFile(
   s3: S3Client,
   key: string,
   file: string,
-  opts: { contentType?: string; publicRead?: boolean; cacheControl?: string } = {},
+  opts: { contentType?: string; cacheControl?: string } = {},
 ): Promise<StoredObject> {
   const md5 = await md5File(file);
   const { size } = await stat(file);
@@ -54,7 +55,6 @@ export async function putFile(
       ContentMD5: b64(md5),
       ContentType: opts.contentType,
       CacheControl: opts.cacheControl,
-      ACL: opts.publicRead ? 'public-read' : undefined,
       Metadata: { md5 },
     }),
   );

@@ -6,6 +6,13 @@
  * Pure: a small XML reader, no dependency.
  */
 import { FlixError } from '../../core/errors.js';
+import {
+  maxSegmentSeconds,
+  type PackagedTrack,
+  type PackageModel,
+  presentationSeconds,
+  videoUnder,
+} from './package-model.js';
 import { type MediaSegment, type Presentation, sortLadder, type Track, trackName } from './presentation.js';
 
 /** An XML element: name without namespace prefix, attributes, children, text. */
@@ -291,4 +298,120 @@ export function filesInMpd(text: string): string[] {
 
 function attr(attrs: string, name: string): string | undefined {
   return new RegExp(`(?:^|\\s)${name}="([^"]*)"`).exec(attrs)?.[1];
+}
+
+const xmlEscape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** Seconds as an ISO 8601 duration, to the millisecond (rounded up: a duration never undersells). */
+export function isoDuration(seconds: number): string {
+  return `PT${Number((Math.ceil(seconds * 1000 - 1e-6) / 1000).toFixed(3))}S`;
+}
+
+/** A SegmentTimeline: runs of equal consecutive durations as one S with @r. */
+function segmentTimeline(t: PackagedTrack, indent: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < t.segments.length) {
+    const s = t.segments[i] as PackagedTrack['segments'][number];
+    let r = 0;
+    while (i + r + 1 < t.segments.length) {
+      const n = t.segments[i + r + 1] as PackagedTrack['segments'][number];
+      const p = t.segments[i + r] as PackagedTrack['segments'][number];
+      if (n.duration !== s.duration || n.start !== p.start + p.duration) break;
+      r++;
+    }
+    const prev = t.segments[i - 1];
+    const contiguous = prev !== undefined && s.start === prev.start + prev.duration;
+    const attrs = [
+      ...(contiguous ? [] : [`t="${s.start}"`]),
+      `d="${s.duration}"`,
+      ...(r ? [`r="${r}"`] : []),
+    ];
+    out.push(`${indent}<S ${attrs.join(' ')} />`);
+    i += r + 1;
+  }
+  return out;
+}
+
+/** A track's SegmentTemplate; URLs relative to the MPD at the title's root. */
+function segmentTemplate(t: PackagedTrack, indent: string): string[] {
+  const media = (t.segments[0]?.uri ?? `${t.dir}seg-00001.m4s`).replace(
+    /\d{5}(\.m4s)$/,
+    (_, ext: string) => `$Number%05d$${ext}`,
+  );
+  const attrs = [
+    `timescale="${t.timescale}"`,
+    `initialization="${xmlEscape(t.init)}"`,
+    `media="${xmlEscape(media)}"`,
+    'startNumber="1"',
+    ...(t.presentationTimeOffset ? [`presentationTimeOffset="${t.presentationTimeOffset}"`] : []),
+  ];
+  return [
+    `${indent}<SegmentTemplate ${attrs.join(' ')}>`,
+    `${indent}\t<SegmentTimeline>`,
+    ...segmentTimeline(t, `${indent}\t\t`),
+    `${indent}\t</SegmentTimeline>`,
+    `${indent}</SegmentTemplate>`,
+  ];
+}
+
+/**
+ * The MPD of a package (only renditions up to `maxHeight`): one static Period; the video
+ * renditions in one adaptation set, each audio track in its own (with its channel configuration
+ * and language), each subtitle track in its own; every timeline as the segments' boxes have it;
+ * durations rounded up to the millisecond.
+ */
+export function writeMpd(m: PackageModel, opts: { maxHeight?: number } = {}): string {
+  const video = videoUnder(m, opts.maxHeight);
+  const seconds = presentationSeconds(m);
+  const nominal = Math.max(1, Math.round(maxSegmentSeconds(m)));
+  const lines = [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019"',
+    `\ttype="static" mediaPresentationDuration="${isoDuration(seconds)}" maxSegmentDuration="${isoDuration(maxSegmentSeconds(m))}" minBufferTime="PT${2 * nominal}S">`,
+    '\t<Period id="0" start="PT0S">',
+  ];
+  const first = video[0];
+  if (first) {
+    const maxW = Math.max(...video.map((v) => v.width ?? 0));
+    const maxH = Math.max(...video.map((v) => v.height ?? 0));
+    lines.push(
+      `\t\t<AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" maxWidth="${maxW}" maxHeight="${maxH}" par="${m.displayAspectRatio}"${first.frameRate ? ` frameRate="${first.frameRate}"` : ''}>`,
+    );
+    for (const v of video) {
+      lines.push(
+        `\t\t\t<Representation id="${xmlEscape(v.id)}" codecs="${v.codecs}" bandwidth="${v.peakBitsPerSecond}" width="${v.width}" height="${v.height}" sar="${v.sar ?? '1:1'}">`,
+        ...segmentTemplate(v, '\t\t\t\t'),
+        '\t\t\t</Representation>',
+      );
+    }
+    lines.push('\t\t</AdaptationSet>');
+  }
+  m.audio.forEach((a, i) => {
+    const lang = a.language ?? 'und';
+    lines.push(
+      `\t\t<AdaptationSet id="${1 + i}" contentType="audio" mimeType="audio/mp4" segmentAlignment="true" startWithSAP="1" lang="${xmlEscape(lang)}">`,
+      `\t\t\t<Role schemeIdUri="urn:mpeg:dash:role:2011" value="${i === 0 ? 'main' : 'alternate'}" />`,
+      `\t\t\t<Label>${xmlEscape(a.label ?? a.id)}</Label>`,
+      `\t\t\t<Representation id="${xmlEscape(a.id)}" codecs="${a.codecs}" bandwidth="${a.peakBitsPerSecond}" audioSamplingRate="${a.sampleRate ?? a.timescale}">`,
+      `\t\t\t\t<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels ?? 2}" />`,
+      ...segmentTemplate(a, '\t\t\t\t'),
+      '\t\t\t</Representation>',
+      '\t\t</AdaptationSet>',
+    );
+  });
+  m.subtitles.forEach((s, i) => {
+    lines.push(
+      `\t\t<AdaptationSet id="${100 + i}" contentType="text" mimeType="text/vtt" lang="${xmlEscape(s.language)}">`,
+      `\t\t\t<Role schemeIdUri="urn:mpeg:dash:role:2011" value="${s.forced ? 'forced-subtitle' : 'subtitle'}" />`,
+      `\t\t\t<Label>${xmlEscape(s.label)}</Label>`,
+      `\t\t\t<Representation id="sub${i}" bandwidth="256">`,
+      `\t\t\t\t<BaseURL>${xmlEscape(s.file)}</BaseURL>`,
+      '\t\t\t</Representation>',
+      '\t\t</AdaptationSet>',
+    );
+  });
+  lines.push('\t</Period>', '</MPD>');
+  return `${lines.join('\n')}\n`;
 }

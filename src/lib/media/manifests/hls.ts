@@ -5,6 +5,7 @@
  * parsers, plus `loadHls` that fetches the media playlists through a function passed in.
  */
 import { FlixError } from '../../core/errors.js';
+import { type PackagedSubtitle, type PackagedTrack, type PackageModel, videoUnder } from './package-model.js';
 import { type Presentation, sortLadder, type Track, timeline, trackName } from './presentation.js';
 
 /** One EXT-X-STREAM-INF entry. */
@@ -221,4 +222,118 @@ export function filesInHlsPlaylist(text: string): string[] {
 /** Duration of a media playlist: the sum of its #EXTINF durations. */
 export function hlsDuration(text: string): number {
   return hlsSegments(text).reduce((total, s) => total + s.duration, 0);
+}
+
+/** A number for a playlist attribute or EXTINF: at most `digits` decimals, no trailing zeros. */
+function decimal(x: number, digits: number): string {
+  return Number(x.toFixed(digits)).toString();
+}
+
+const quoted = (s: string) => s.replace(/["\r\n]/g, "'");
+
+/** The renditions' frame rate as HLS writes it (`29.970`). */
+function frameRate(rate: string | undefined): string | null {
+  if (!rate) return null;
+  const [n, d] = rate.split('/').map(Number);
+  const fps = d ? (n ?? 0) / d : (n ?? 0);
+  return fps > 0 ? fps.toFixed(3) : null;
+}
+
+/**
+ * The master playlist of a package: every rendition up to `maxHeight` (all without it), its
+ * BANDWIDTH the peak of video and audio together, AVERAGE-BANDWIDTH the average; one audio group
+ * per audio codec (a player picks a variant whose codecs it has) with CHANNELS on every track;
+ * the subtitles in their own group. URIs are relative to the master, which sits at the root.
+ */
+export function writeHlsMaster(m: PackageModel, opts: { maxHeight?: number } = {}): string {
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  const groups = new Map<string, PackagedTrack[]>();
+  for (const a of m.audio) groups.set(a.codecs, [...(groups.get(a.codecs) ?? []), a]);
+  const groupIds = [...groups.keys()].map((_, i) => (i === 0 ? 'audio' : `audio-${i + 1}`));
+  [...groups.values()].forEach((tracks, g) => {
+    tracks.forEach((a, i) => {
+      const attrs = [
+        'TYPE=AUDIO',
+        `GROUP-ID="${groupIds[g]}"`,
+        `NAME="${quoted(a.label ?? a.id)}"`,
+        ...(a.language && a.language !== 'und' ? [`LANGUAGE="${quoted(a.language)}"`] : []),
+        ...(a.channels ? [`CHANNELS="${a.channels}"`] : []),
+        `DEFAULT=${i === 0 ? 'YES' : 'NO'}`,
+        'AUTOSELECT=YES',
+        `URI="${a.dir}playlist.m3u8"`,
+      ];
+      lines.push(`#EXT-X-MEDIA:${attrs.join(',')}`);
+    });
+  });
+  m.subtitles.forEach((s, i) => {
+    const isDefault = s.default || (i === 0 && !m.subtitles.some((x) => x.default));
+    lines.push(
+      `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="${quoted(s.label)}",LANGUAGE="${quoted(s.language)}",DEFAULT=${isDefault ? 'YES' : 'NO'},AUTOSELECT=YES,FORCED=${s.forced ? 'YES' : 'NO'},URI="${s.playlist}"`,
+    );
+  });
+  const audioGroups = [...groups.entries()];
+  for (const v of videoUnder(m, opts.maxHeight)) {
+    for (const [g, [codecs, tracks]] of (audioGroups.length
+      ? audioGroups
+      : [[null, []] as const]
+    ).entries()) {
+      const audioPeak = Math.max(0, ...tracks.map((a) => a.peakBitsPerSecond));
+      const audioAverage = Math.max(0, ...tracks.map((a) => a.averageBitsPerSecond));
+      const attrs = [
+        `BANDWIDTH=${v.peakBitsPerSecond + audioPeak}`,
+        `AVERAGE-BANDWIDTH=${v.averageBitsPerSecond + audioAverage}`,
+        `RESOLUTION=${v.width}x${v.height}`,
+        ...(frameRate(v.frameRate) ? [`FRAME-RATE=${frameRate(v.frameRate)}`] : []),
+        `CODECS="${[v.codecs, ...(codecs ? [codecs] : [])].join(',')}"`,
+        ...(codecs ? [`AUDIO="${groupIds[g]}"`] : []),
+        ...(m.subtitles.length ? ['SUBTITLES="subs"'] : []),
+      ];
+      lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, `${v.dir}playlist.m3u8`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A track's media playlist, its URIs relative to the track's own directory: the init segment as
+ * EXT-X-MAP, every segment with its exact duration (from its boxes), VOD, ended.
+ */
+export function writeHlsMediaPlaylist(t: PackagedTrack): string {
+  const seconds = t.segments.map((s) => s.duration / t.timescale);
+  // each EXTINF, rounded, must not exceed the target duration
+  const target = Math.max(1, ...seconds.map((s) => Math.round(s)));
+  const rel = (uri: string) => (uri.startsWith(t.dir) ? uri.slice(t.dir.length) : uri);
+  const lines = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    `#EXT-X-TARGETDURATION:${target}`,
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+    `#EXT-X-MAP:URI="${rel(t.init)}"`,
+  ];
+  t.segments.forEach((s, i) => {
+    lines.push(`#EXTINF:${decimal(seconds[i] as number, 6)},`, rel(s.uri));
+  });
+  lines.push('#EXT-X-ENDLIST');
+  return `${lines.join('\n')}\n`;
+}
+
+/** A subtitle track's playlist: the whole WebVTT file as its one segment. */
+export function writeSubtitlePlaylist(
+  s: Pick<PackagedSubtitle, 'file' | 'playlist'>,
+  durationSeconds: number,
+): string {
+  const dir = s.playlist.slice(0, s.playlist.lastIndexOf('/') + 1);
+  const name = s.file.startsWith(dir) ? s.file.slice(dir.length) : s.file;
+  return [
+    '#EXTM3U',
+    '#EXT-X-VERSION:3',
+    `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(durationSeconds))}`,
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    `#EXTINF:${decimal(durationSeconds, 3)},`,
+    name,
+    '#EXT-X-ENDLIST',
+    '',
+  ].join('\n');
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ComponentStatus } from '../../cluster/components.js';
-import { collectBreakers, renderBreakersTable } from './cluster-view.js';
+import { collectBreakers } from '../status.js';
+import { renderBreakersTable } from './cluster-view.js';
 
 const component = (name: string, engine: string, state = 'healthy'): ComponentStatus =>
   ({ name, engine, state, zone: 'a', endpoint: `http://127.0.0.1/${name}` }) as unknown as ComponentStatus;

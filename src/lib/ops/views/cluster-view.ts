@@ -73,41 +73,6 @@ export interface ComponentBreakers {
   error?: string;
 }
 
-/**
- * `flix status --breakers`: GET /status of every healthy service component and read its
- * `status.breakers` (the convention of docs/control-plane.md). The HTTP GET is passed in.
- */
-export async function collectBreakers(
-  components: ComponentStatus[],
-  getStatus: (url: string) => Promise<unknown>,
-): Promise<ComponentBreakers[]> {
-  const services = components.filter((c) => c.engine === 'service' && c.state === 'healthy');
-  return Promise.all(
-    services.map(async (c): Promise<ComponentBreakers> => {
-      const base = { component: c.name, zone: c.zone };
-      try {
-        const body = (await getStatus(`${c.endpoint}/status`)) as {
-          service?: string;
-          status?: { breakers?: unknown } | null;
-        };
-        const breakers = body?.status?.breakers;
-        return {
-          ...base,
-          service: body?.service ?? null,
-          breakers: Array.isArray(breakers) ? (breakers as BreakerView[]) : [],
-        };
-      } catch (error) {
-        return {
-          ...base,
-          service: null,
-          breakers: [],
-          error: error instanceof Error ? error.message : String(error),
-        };
-      }
-    }),
-  );
-}
-
 const breakerColour = (state: string) =>
   state === 'closed' ? chalk.green(state) : state === 'open' ? chalk.red(state) : chalk.yellow(state);
 

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { valueRefusedByDatabase } from '../../engines/mysql/client.js';
 import type { TraceContext } from '../tracing.js';
 import { errorBody } from './error-body.js';
 
@@ -25,7 +26,22 @@ export class HttpError extends Error {
   }
 }
 
-/** The header the gateway sets to the authenticated user's id (services trust it: loopback only). */
+const callers = new WeakMap<IncomingMessage, string>();
+
+/** Records who sent a request, once the service host has checked its internal token. */
+export function setCaller(req: IncomingMessage, caller: string): void {
+  callers.set(req, caller);
+}
+
+/** The cluster component (or `operator`) that sent a request; null for a stranger. */
+export function callerOf(req: IncomingMessage): string | null {
+  return callers.get(req) ?? null;
+}
+
+/**
+ * The header the gateway sets to the authenticated user's id. Services honour it only on calls
+ * that carry the cluster's internal token (see callerOf).
+ */
 export const USER_HEADER = 'x-flix-user-id';
 /** The region of the authenticated user, set by the gateway beside USER_HEADER. */
 export const REGION_HEADER = 'x-flix-user-region';
@@ -44,7 +60,9 @@ export interface ServiceRequest {
   /** parsed JSON body (undefined when there was none) */
   body: unknown;
   trace: TraceContext;
-  /** the user the gateway authenticated, from USER_HEADER; null for internal calls */
+  /** the cluster component (or `operator`) that sent the call; null for a stranger */
+  caller: string | null;
+  /** the user the gateway authenticated, from USER_HEADER; null for calls not made for a user */
   userId: string | null;
   raw: IncomingMessage;
 }
@@ -80,6 +98,8 @@ export interface RouterOptions {
 export class Router {
   private readonly routes: RouteEntry[] = [];
   private readonly maxBodyBytes: number;
+  /** where a fault of a handler is logged (the service host sets it) */
+  logError: ((error: unknown, fields: Record<string, unknown>) => void) | null = null;
 
   constructor(options: RouterOptions = {}) {
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
@@ -136,6 +156,7 @@ export class Router {
         );
       const body = await readJsonBody(req, this.maxBodyBytes);
       const userHeader = req.headers[USER_HEADER];
+      const caller = callerOf(req);
       const result = await found.handler({
         method: req.method ?? 'GET',
         path: url.pathname,
@@ -144,7 +165,8 @@ export class Router {
         headers: req.headers,
         body,
         trace,
-        userId: typeof userHeader === 'string' && userHeader ? userHeader : null,
+        caller,
+        userId: caller !== null && typeof userHeader === 'string' && userHeader ? userHeader : null,
         raw: req,
       });
       if (isReply(result)) sendJson(res, result.status, result.body, result.headers);
@@ -158,8 +180,27 @@ export class Router {
           error.headers,
         );
       } else {
-        const message = error instanceof Error ? error.message : String(error);
-        sendJson(res, 500, errorBody(500, 'internal', message));
+        // a value the database could not take is the caller's mistake, not a failure of this
+        // service: a 400 that no breaker counts. Anything else is a fault here, logged with the
+        // trace id; its text (SQL, stack, engine messages) never goes back to the caller.
+        const refused = valueRefusedByDatabase(error);
+        if (refused) {
+          sendJson(res, 400, errorBody(400, 'invalid-request', refused));
+        } else {
+          this.logError?.(error, { method: req.method, path: url.pathname, traceId: trace.traceId });
+          sendJson(
+            res,
+            500,
+            errorBody(
+              500,
+              'internal',
+              `the service failed; its log has the details under trace ${trace.traceId}`,
+              {
+                traceId: trace.traceId,
+              },
+            ),
+          );
+        }
       }
     }
   }

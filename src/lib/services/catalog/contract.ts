@@ -6,8 +6,10 @@
 /** What ingest records about a title when it publishes it: what a player needs to find. */
 export interface PublishedMedia {
   durationSeconds: number;
-  /** origin keys of the manifests, e.g. `titles/<id>/master.m3u8` */
+  /** origin keys of the manifests offering every rendition, e.g. `titles/<id>/master.m3u8` */
   manifests: { hls: string; dash: string };
+  /** by rung (`480p`): the manifests offering only the renditions up to it */
+  cappedManifests: Record<string, { hls: string; dash: string }>;
   renditions: Array<{ name: string; width: number; height: number; bitrateKbps: number }>;
 }
 

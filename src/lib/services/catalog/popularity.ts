@@ -1,12 +1,13 @@
-import type { Db } from '../../engines/mysql/client.js';
+import { ASCII, convertToUtf8mb4, type Db, TEXT_COLLATION } from '../../engines/mysql/client.js';
 
 /** Plays per title, counted by the playback service (through the catalog service). */
 export async function ensurePopularitySchema(db: Db): Promise<void> {
   await db.query(`CREATE TABLE IF NOT EXISTS title_stats (
-    title_id VARCHAR(64) PRIMARY KEY,
+    title_id VARCHAR(64) ${ASCII} PRIMARY KEY,
     plays BIGINT NOT NULL DEFAULT 0,
     last_played_at DATETIME(3) NULL
-  )`);
+  ) DEFAULT CHARACTER SET utf8mb4 COLLATE ${TEXT_COLLATION}`);
+  await convertToUtf8mb4(db, 'title_stats', { title_id: ASCII });
 }
 
 export async function countPlays(db: Db, titleId: string, plays: number): Promise<void> {

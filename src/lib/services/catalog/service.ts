@@ -22,7 +22,7 @@ const playCounts = z.strictObject({
  *   POST /v1/plays {counts: {titleId: n}} count plays (popularity; playback sends batches)
  */
 export async function startCatalogService(ctx: ServiceContext): Promise<ServiceHandle> {
-  const db = mysqlPool(ctx.endpoints);
+  const db = mysqlPool(ctx.endpoints, ctx.secrets);
   await ensureCatalogSchema(db);
   await ensurePopularitySchema(db);
   const cache = new EvCache(ctx.endpoints, ctx.component.zone);
@@ -47,6 +47,8 @@ export async function startCatalogService(ctx: ServiceContext): Promise<ServiceH
       regions: parse(r.regions),
       durationSeconds: media.durationSeconds,
       manifests: media.manifests,
+      // titles published before plans capped renditions offer only their full manifests
+      cappedManifests: media.cappedManifests ?? {},
       renditions: media.renditions,
       publishedAt: r.published_at ? new Date(r.published_at).toISOString() : null,
     };

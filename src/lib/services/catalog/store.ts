@@ -1,22 +1,44 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import { type Db, jsonColumn as parse } from '../../engines/mysql/client.js';
+import {
+  ASCII,
+  convertToUtf8mb4,
+  type Db,
+  EXACT_TEXT,
+  jsonColumn as parse,
+  TEXT_COLLATION,
+} from '../../engines/mysql/client.js';
 import type { PublishedMedia } from './contract.js';
 
-/** The titles table: one row per title, the source of truth for its status (idempotent; run by every writer). */
+/** Longest title name, in characters (a title is also a path segment of the API). */
+export const MAX_TITLE_CHARS = 200;
+
+/**
+ * The titles table: one row per title, the source of truth for its status (idempotent; run by
+ * every writer). Names are utf8mb4 in any script; ids and keys are ASCII.
+ */
+const titleCharsets = {
+  id: ASCII,
+  title_key: EXACT_TEXT,
+  status: ASCII,
+  source_key: ASCII,
+  source_etag: ASCII,
+  upload_id: ASCII,
+};
+
 const schema = [
   `CREATE TABLE IF NOT EXISTS titles (
-    id VARCHAR(64) PRIMARY KEY,
+    id VARCHAR(64) ${ASCII} PRIMARY KEY,
     title VARCHAR(255) NOT NULL,
-    title_key VARCHAR(255) NOT NULL,
+    title_key VARCHAR(255) ${EXACT_TEXT} NOT NULL,
     year INT NULL,
     genres JSON NOT NULL,
     regions JSON NOT NULL,
-    status VARCHAR(16) NOT NULL,
+    status VARCHAR(16) ${ASCII} NOT NULL,
     source_file VARCHAR(2048) NOT NULL,
-    source_key VARCHAR(1024) NOT NULL,
+    source_key VARCHAR(1024) ${ASCII} NOT NULL,
     source_bytes BIGINT NOT NULL,
-    source_etag VARCHAR(64) NULL,
-    upload_id VARCHAR(512) NULL,
+    source_etag VARCHAR(64) ${ASCII} NULL,
+    upload_id VARCHAR(512) ${ASCII} NULL,
     media JSON NOT NULL,
     error TEXT NULL,
     created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
@@ -24,13 +46,14 @@ const schema = [
     published_at DATETIME(3) NULL,
     published JSON NULL,
     UNIQUE KEY titles_title_key (title_key)
-  )`,
+  ) DEFAULT CHARACTER SET utf8mb4 COLLATE ${TEXT_COLLATION}`,
   // data dirs made before the published media were kept with the title
   'ALTER TABLE titles ADD COLUMN IF NOT EXISTS published JSON NULL',
 ];
 
 export async function ensureCatalogSchema(db: Db): Promise<void> {
   for (const sql of schema) await db.query(sql);
+  await convertToUtf8mb4(db, 'titles', titleCharsets);
 }
 
 /** Makes a title ready: visible in the catalog with what a player needs to find. */

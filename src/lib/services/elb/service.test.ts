@@ -52,12 +52,37 @@ async function elb(ports: Record<string, number>, healthy: string[], answerTimeo
   );
   const health = new HealthTracker([...targets.keys()], balancer);
   for (const id of healthy) health.record(id, true, Date.now());
-  const proxy = new ElbProxy(balancer, health, targets, new Agent({ keepAlive: true }), answerTimeoutMs);
+  const signer = { headers: () => ({ 'x-flix-internal': 'the-elb-token' }) };
+  const proxy = new ElbProxy(
+    balancer,
+    health,
+    targets,
+    new Agent({ keepAlive: true }),
+    signer,
+    answerTimeoutMs,
+  );
   const port = await listen((req, res) => void proxy.handle(req, res));
   return { proxy, health, base: `http://127.0.0.1:${port}` };
 }
 
 describe('ElbProxy', () => {
+  it("signs what it forwards with its own token and drops the cluster's headers a client sent", async () => {
+    let seen: Record<string, string | string[] | undefined> = {};
+    const gw = await listen((req, res) => {
+      seen = req.headers;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+    const { base } = await elb({ a: gw }, ['gateway-a-1']);
+    await httpJson(`${base}/api/me`, {
+      headers: { 'x-flix-internal': 'forged', 'x-flix-user-id': 'u_admin', 'x-flix-canary': '1' },
+    });
+    expect(seen['x-flix-internal']).toBe('the-elb-token');
+    expect(seen['x-flix-user-id']).toBeUndefined();
+    // a client's own headers (the canary wish) still go through
+    expect(seen['x-flix-canary']).toBe('1');
+  });
+
   it('takes a gateway that accepts but never answers out at once and sends the GET to another zone', async () => {
     const silent = await listen(() => {
       // a hung gateway: the connection is accepted, nothing is ever written

@@ -55,6 +55,7 @@ export class ElbProxy extends Router {
     private readonly health: HealthTracker,
     private readonly targets: Map<string, Target>,
     private readonly agent: Agent,
+    private readonly signer: { headers(): Record<string, string> },
     private readonly answerTimeoutMs = DEFAULT_ANSWER_TIMEOUT_MS,
   ) {
     super();
@@ -130,7 +131,7 @@ export class ElbProxy extends Router {
         port: target.port,
         method: req.method,
         path: req.url,
-        headers: forwardHeaders(req.headers, req.socket.remoteAddress, pick.zone),
+        headers: forwardHeaders(req.headers, req.socket.remoteAddress, pick.zone, this.signer.headers()),
         agent: this.agent,
       });
       let connected = false;
@@ -198,7 +199,7 @@ export async function startElb(ctx: ServiceContext): Promise<ServiceHandle> {
     balancer,
   );
   const agent = new Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000, timeout: 15_000 });
-  const proxy = new ElbProxy(balancer, health, byId, agent);
+  const proxy = new ElbProxy(balancer, health, byId, agent, ctx.signer);
 
   const check = async (t: Target) => {
     try {

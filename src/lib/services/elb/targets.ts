@@ -63,16 +63,29 @@ export const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** The request headers sent to a gateway: hop-by-hop ones dropped, the client's address appended. */
+/**
+ * Headers only the cluster itself may set: its internal token and the identity the gateway
+ * passes on. A client that sends them gets them dropped, never believed.
+ */
+export function isClusterHeader(name: string): boolean {
+  return name === 'x-flix-internal' || name.startsWith('x-flix-user-');
+}
+
+/**
+ * The request headers sent to a gateway: hop-by-hop ones and the cluster's own dropped, the
+ * client's address appended, and the ELB's internal token (`internal`) added.
+ */
 export function forwardHeaders(
   incoming: Readonly<Record<string, string | string[] | undefined>>,
   clientAddress: string | undefined,
   zone: string,
+  internal: Record<string, string> = {},
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(incoming)) {
-    if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
+    if (v !== undefined && !HOP_BY_HOP.has(k) && !isClusterHeader(k)) out[k] = v;
   }
+  Object.assign(out, internal);
   const xff = incoming['x-forwarded-for'];
   const prior = Array.isArray(xff) ? xff.join(', ') : xff;
   const addr = clientAddress ?? 'unknown';

@@ -1,7 +1,9 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { httpJson } from '../../platform/http/client.js';
+import { httpJson as callJson, type HttpCall, httpJson } from '../../platform/http/client.js';
+import { setCaller } from '../../platform/http/router.js';
+import { INTERNAL_HEADER, InternalSigner, InternalVerifier, OPERATOR } from '../../platform/internal-auth.js';
 import { FilterChain } from './chain.js';
 import { compressionFilter } from './filters/compression.js';
 import { diagnosticsFilter } from './filters/diagnostics.js';
@@ -31,6 +33,8 @@ describe('clientAddress', () => {
   });
 });
 
+const KEY = 'the cluster internal key for tests';
+
 describe('GatewayHttp', () => {
   /** The real adapter and a chain of real filters (no upstream ones), on a loopback port. */
   async function serve() {
@@ -43,7 +47,13 @@ describe('GatewayHttp', () => {
       compressionFilter(),
     ]);
     const http = new GatewayHttp(chain, { instance: 'gateway-a-1', zone: 'a', maxBodyBytes: 256 });
-    const server = createServer((req, res) => void http.handle(req, res));
+    // as the service host does: the caller named by a valid internal token
+    const verifier = new InternalVerifier(KEY);
+    const server = createServer((req, res) => {
+      const caller = verifier.verify(req.headers[INTERNAL_HEADER]);
+      if (caller) setCaller(req, caller);
+      void http.handle(req, res);
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;
     return { chain, base: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
@@ -93,8 +103,11 @@ describe('GatewayHttp', () => {
     }
   });
 
-  it('lists the filters and flips a kill switch on /_admin/filters', async () => {
+  it('lists the filters and flips a kill switch on /_admin/filters for the operator', async () => {
     const s = await serve();
+    const headers = new InternalSigner(KEY, OPERATOR).headers();
+    const httpJson = <T>(url: string, call: HttpCall = {}) =>
+      callJson<T>(url, { ...call, headers: { ...call.headers, ...headers } });
     try {
       const list = await httpJson<{ filters: Array<{ name: string }> }>(`${s.base}/_admin/filters`);
       expect(list.body.filters.map((f) => f.name)).toContain('diagnostics');
@@ -112,6 +125,23 @@ describe('GatewayHttp', () => {
       expect(unknown.body.error.code).toBe('unknown-filter');
       const bad = await httpJson(`${s.base}/_admin/filters/trace`, { method: 'POST', body: { on: 1 } });
       expect(bad.status).toBe(400);
+      expect(s.chain.isEnabled('trace')).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('refuses the filters to anyone but the operator', async () => {
+    const s = await serve();
+    try {
+      const stranger = await callJson<{ error: { code: string } }>(`${s.base}/_admin/filters`);
+      expect(stranger.status).toBe(403);
+      const gateway = await callJson<{ error: { code: string } }>(`${s.base}/_admin/filters/trace`, {
+        method: 'POST',
+        body: { enabled: false },
+        headers: new InternalSigner(KEY, 'gateway-b-1').headers(),
+      });
+      expect([gateway.status, gateway.body.error.code]).toEqual([403, 'operator-only']);
       expect(s.chain.isEnabled('trace')).toBe(true);
     } finally {
       await s.close();

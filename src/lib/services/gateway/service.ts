@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { errorBody } from '../../platform/http/error-body.js';
-import { Router, sendJson } from '../../platform/http/router.js';
+import { callerOf, Router, sendJson } from '../../platform/http/router.js';
+import { OPERATOR } from '../../platform/internal-auth.js';
 import { FilterChain, FilterChainError } from './chain.js';
 import { jsonError } from './errors.js';
 import { createContext } from './filter.js';
@@ -137,6 +138,14 @@ export class GatewayHttp extends Router {
   /** GET /_admin/filters; POST /_admin/filters/<name> {enabled}. Never reachable through the ELB. */
   private async admin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const method = req.method ?? 'GET';
+    if (callerOf(req) !== OPERATOR) {
+      req.resume();
+      return sendJson(
+        res,
+        403,
+        errorBody(403, 'operator-only', 'the filters are switched by the operator (`flix gateway filters`)'),
+      );
+    }
     const who = { instance: this.options.instance, zone: this.options.zone };
     if (path === '/_admin/filters' && method === 'GET') {
       req.resume();

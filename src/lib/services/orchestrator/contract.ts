@@ -115,6 +115,8 @@ export const jobPlanSchema = z.object({
   chunks: z.array(chunk).optional(),
   hlsMaster: z.string().optional(),
   dashManifest: z.string().optional(),
+  /** by rung: manifests offering the renditions up to it (for plans capped below the top) */
+  cappedManifests: z.record(z.string(), z.object({ hls: z.string(), dash: z.string() })).optional(),
   segmentCount: z.number().optional(),
 });
 export type JobPlan = z.infer<typeof jobPlanSchema>;
@@ -142,6 +144,7 @@ export function publishedMedia(p: PackagedJob): PublishedMedia {
   return {
     durationSeconds: Number(p.media.durationSeconds),
     manifests: { hls: p.hlsMaster, dash: p.dashManifest },
+    cappedManifests: p.cappedManifests ?? {},
     renditions: p.ladder.video.map((v) => ({
       name: v.name,
       width: v.width,

@@ -1,17 +1,11 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { downloadFile, md5File, presignedGet, putFile } from '../../engines/origin/objects.js';
 import { concatChunks } from '../../media/assemble.js';
 import type { Rendition } from '../../media/ladder.js';
-import {
-  addSubtitlesToMaster,
-  addSubtitlesToMpd,
-  subtitlePlaylist,
-  subtitlePlaylistName,
-} from '../../media/manifests/subtitles.js';
-import { type PackageResult, packageTitle } from '../../media/package.js';
+import { packageTitle } from '../../media/package.js';
 import { extractSubtitles } from '../../media/subtitles.js';
 import { makePoster, makeSprite } from '../../media/thumbnails.js';
 import type { PackagedJob, PlannedJob } from './contract.js';
@@ -43,23 +37,33 @@ export async function packageStage(d: StageDeps, id: string, plan: PlannedJob): 
     const tasks = await listTasks(d.db, id);
     const renditions = await joinRenditions(d.s3, plan, tasks, tmp);
     const audioFile = await downloadAudio(d.s3, tasks, tmp);
+    const source = await presignedGet(d.s3, plan.sourceKey);
+    const subtitlesDir = join(tmp, 'subtitles-source');
+    const subtitles =
+      plan.media.subtitles.length > 0
+        ? (await extractSubtitles(source, plan.media, subtitlesDir)).tracks
+        : [];
     const outDir = join(tmp, 'out');
     const pkg = await packageTitle({
       renditions,
-      audioFile,
+      audio: audioFile ? [{ id: 'stereo', label: 'Stereo', file: audioFile }] : [],
+      subtitles,
+      subtitlesDir,
       outDir,
       segmentSeconds: plan.ladder.segmentSeconds,
       displayAspectRatio: plan.ladder.displayAspectRatio,
-      fps: plan.ladder.fps,
+      frameRate: plan.ladder.frameRate,
     });
-    const source = await presignedGet(d.s3, plan.sourceKey);
     await makeThumbnails(plan, renditions, source, outDir);
-    await addSubtitles(plan, pkg, source, outDir);
     const objects = await storePublished(d, id, outDir);
+    const key = (rel: string) => `${publishedPrefix(id)}${rel}`;
     return {
       ...plan,
-      hlsMaster: `${publishedPrefix(id)}${pkg.hlsMaster}`,
-      dashManifest: `${publishedPrefix(id)}${pkg.dashManifest}`,
+      hlsMaster: key(pkg.hlsMaster),
+      dashManifest: key(pkg.dashManifest),
+      cappedManifests: Object.fromEntries(
+        Object.entries(pkg.capped).map(([r, m]) => [r, { hls: key(m.hls), dash: key(m.dash) }]),
+      ),
       segmentCount: objects.filter((o) => o.kind === 'segment').length,
     };
   } finally {
@@ -121,20 +125,6 @@ async function makeThumbnails(
   });
 }
 
-/** The source's text subtitles as WebVTT tracks, named in both manifests. */
-async function addSubtitles(plan: PlannedJob, pkg: PackageResult, source: string, outDir: string) {
-  if (plan.media.subtitles.length === 0) return;
-  const subs = await extractSubtitles(source, plan.media, outDir);
-  if (subs.tracks.length === 0) return;
-  for (const t of subs.tracks) {
-    await writeFile(join(outDir, subtitlePlaylistName(t)), subtitlePlaylist(plan.media.durationSeconds, t));
-  }
-  const masterFile = join(outDir, pkg.hlsMaster);
-  await writeFile(masterFile, addSubtitlesToMaster(await readFile(masterFile, 'utf8'), subs.tracks));
-  const mpdFile = join(outDir, pkg.dashManifest);
-  await writeFile(mpdFile, addSubtitlesToMpd(await readFile(mpdFile, 'utf8'), subs.tracks));
-}
-
 /** Every packaged file into the origin under the title's prefix, each object's MD5 recorded. */
 async function storePublished(d: StageDeps, id: string, outDir: string) {
   const objects = [];
@@ -142,7 +132,6 @@ async function storePublished(d: StageDeps, id: string, outDir: string) {
     const rel = relative(outDir, f);
     const stored = await putFile(d.s3, `${publishedPrefix(id)}${rel}`, f, {
       contentType: contentType(f),
-      publicRead: true,
       cacheControl: f.endsWith('.m3u8') || f.endsWith('.mpd') ? 'max-age=60' : 'max-age=31536000, immutable',
     });
     objects.push({ ...stored, kind: kindOf(rel) });
@@ -152,7 +141,7 @@ async function storePublished(d: StageDeps, id: string, outDir: string) {
 }
 
 function kindOf(rel: string): string {
-  if (/(^|\/)init[^/]*$/.test(rel)) return 'init';
+  if (/(^|\/)init\.mp4$/.test(rel)) return 'init';
   if (rel.endsWith('.m4s')) return 'segment';
   if (rel.endsWith('.m3u8') || rel.endsWith('.mpd')) return 'manifest';
   if (rel.endsWith('.vtt')) return rel.includes('sub') ? 'subtitle' : 'thumbnails';

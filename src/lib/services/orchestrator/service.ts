@@ -28,10 +28,10 @@ const maxAttempts = 3;
  * after everything its manifests name has been checked.
  */
 export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHandle> {
-  const db = mysqlPool(ctx.endpoints);
+  const db = mysqlPool(ctx.endpoints, ctx.secrets);
   await ensureCatalogSchema(db);
   await ensureIngestSchema(db);
-  const s3 = originClient(ctx.endpoints.origin as string);
+  const s3 = originClient(ctx.endpoints.origin as string, ctx.secrets);
   const { producer, consumer } = await connectServiceClients(
     ctx.endpoints,
     ctx.component.name,

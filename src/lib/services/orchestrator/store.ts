@@ -1,5 +1,11 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { type Db, jsonColumn as parse } from '../../engines/mysql/client.js';
+import {
+  ASCII,
+  convertToUtf8mb4,
+  type Db,
+  jsonColumn as parse,
+  TEXT_COLLATION,
+} from '../../engines/mysql/client.js';
 import { type JobPlan, jobPlanSchema, packaged, publishedMedia } from './contract.js';
 import type { Stage, TaskSpec } from './stages.js';
 
@@ -11,46 +17,56 @@ import type { Stage, TaskSpec } from './stages.js';
  */
 const schema = [
   `CREATE TABLE IF NOT EXISTS ingest_jobs (
-    title_id VARCHAR(64) PRIMARY KEY,
-    stage VARCHAR(16) NOT NULL,
+    title_id VARCHAR(64) ${ASCII} PRIMARY KEY,
+    stage VARCHAR(16) ${ASCII} NOT NULL,
     plan JSON NULL,
     stage_times JSON NOT NULL,
     attempts INT NOT NULL DEFAULT 0,
-    owner VARCHAR(128) NULL,
+    owner VARCHAR(128) ${ASCII} NULL,
     lease_until DATETIME(3) NULL,
     error TEXT NULL,
     created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)
-  )`,
+  ) DEFAULT CHARACTER SET utf8mb4 COLLATE ${TEXT_COLLATION}`,
   `CREATE TABLE IF NOT EXISTS ingest_tasks (
-    title_id VARCHAR(64) NOT NULL,
-    task_id VARCHAR(64) NOT NULL,
-    kind VARCHAR(8) NOT NULL,
-    rendition VARCHAR(16) NOT NULL,
+    title_id VARCHAR(64) ${ASCII} NOT NULL,
+    task_id VARCHAR(64) ${ASCII} NOT NULL,
+    kind VARCHAR(8) ${ASCII} NOT NULL,
+    rendition VARCHAR(16) ${ASCII} NOT NULL,
     chunk_index INT NOT NULL,
-    status VARCHAR(8) NOT NULL,
-    object_key VARCHAR(1024) NULL,
-    md5 CHAR(32) NULL,
+    status VARCHAR(8) ${ASCII} NOT NULL,
+    object_key VARCHAR(1024) ${ASCII} NULL,
+    md5 CHAR(32) ${ASCII} NULL,
     bytes BIGINT NULL,
-    worker VARCHAR(128) NULL,
+    worker VARCHAR(128) ${ASCII} NULL,
     encode_seconds DOUBLE NULL,
     deliveries INT NOT NULL DEFAULT 0,
     queued_at DATETIME(3) NULL,
     done_at DATETIME(3) NULL,
     PRIMARY KEY (title_id, task_id)
-  )`,
+  ) DEFAULT CHARACTER SET utf8mb4 COLLATE ${TEXT_COLLATION}`,
   `CREATE TABLE IF NOT EXISTS title_objects (
-    title_id VARCHAR(64) NOT NULL,
-    object_key VARCHAR(768) NOT NULL,
-    kind VARCHAR(16) NOT NULL,
-    md5 CHAR(32) NOT NULL,
+    title_id VARCHAR(64) ${ASCII} NOT NULL,
+    object_key VARCHAR(768) ${ASCII} NOT NULL,
+    kind VARCHAR(16) ${ASCII} NOT NULL,
+    md5 CHAR(32) ${ASCII} NOT NULL,
     bytes BIGINT NOT NULL,
     PRIMARY KEY (title_id, object_key)
-  )`,
+  ) DEFAULT CHARACTER SET utf8mb4 COLLATE ${TEXT_COLLATION}`,
 ];
+
+/** The ASCII columns of each ingest table (ids, keys, hashes, stages), for older data dirs' conversion. */
+const asciiColumns: Record<string, string[]> = {
+  ingest_jobs: ['title_id', 'stage', 'owner'],
+  ingest_tasks: ['title_id', 'task_id', 'kind', 'rendition', 'status', 'object_key', 'md5', 'worker'],
+  title_objects: ['title_id', 'object_key', 'kind', 'md5'],
+};
 
 export async function ensureIngestSchema(db: Db): Promise<void> {
   for (const sql of schema) await db.query(sql);
+  for (const [table, columns] of Object.entries(asciiColumns)) {
+    await convertToUtf8mb4(db, table, Object.fromEntries(columns.map((c) => [c, ASCII])));
+  }
   await backfillPublished(db);
 }
 

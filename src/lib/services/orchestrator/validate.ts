@@ -1,7 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { originBucket } from '../../engines/credentials.js';
 import { headObject } from '../../engines/origin/objects.js';
 import { filesInMpd } from '../../media/manifests/dash.js';
 import { filesInHlsPlaylist, hlsDuration, resolveRef } from '../../media/manifests/hls.js';
@@ -14,7 +13,7 @@ import { listObjects } from './store.js';
 
 /**
  * Nothing is published before this passes: every object the HLS and DASH manifests name exists
- * with the MD5 recorded when it was written; every rendition probes cleanly over HTTP; the
+ * with the MD5 recorded when it was written; every rendition's start probes cleanly; the
  * duration matches the source within one segment.
  */
 export async function validateStage(d: StageDeps, id: string, plan: PackagedJob): Promise<void> {
@@ -53,15 +52,40 @@ export async function validateStage(d: StageDeps, id: string, plan: PackagedJob)
       );
     }
   }
-  // every rendition must probe cleanly, read over HTTP as a player would
-  const origin = `${d.ctx.endpoints.origin}/${originBucket}/`;
+  // every rendition must probe cleanly: its init segment and first media segment, as a player
+  // starts it (objects are private: read with the origin's credentials, checked against their MD5)
   for (const pl of mediaPlaylists.filter((p) => !p.includes('/subtitles/'))) {
-    const info = await probeMedia(`${origin}${pl}`);
-    if (!info.video && !info.audio) throw new Error(`${pl} has neither video nor audio`);
+    const refs = filesInHlsPlaylist(await fetchText(pl)).map((r) => resolveRef(pl, r));
+    await probeStart(d, pl, refs.slice(0, 2), recorded);
   }
   if (!durationMatches(plan.media.durationSeconds, videoDuration, plan.ladder.segmentSeconds)) {
     throw new Error(
       `duration ${videoDuration.toFixed(2)} s differs from the source's ${plan.media.durationSeconds.toFixed(2)} s by more than a segment`,
     );
+  }
+}
+
+/** ffprobe of a rendition's first objects (init + first segment) joined as a player joins them. */
+async function probeStart(
+  d: StageDeps,
+  playlist: string,
+  keys: string[],
+  recorded: Map<string, { md5: string }>,
+): Promise<void> {
+  const tmp = await mkdtemp(join(tmpdir(), 'flix-validate-'));
+  try {
+    const parts: Buffer[] = [];
+    for (const [i, key] of keys.entries()) {
+      const rec = recorded.get(key);
+      if (!rec) throw new Error(`${key} is named by ${playlist} but was never written`);
+      await downloadChecked(d.s3, key, rec.md5, join(tmp, `part-${i}`));
+      parts.push(await readFile(join(tmp, `part-${i}`)));
+    }
+    const joined = join(tmp, 'start.mp4');
+    await writeFile(joined, Buffer.concat(parts));
+    const info = await probeMedia(joined);
+    if (!info.video && !info.audio) throw new Error(`${playlist} has neither video nor audio`);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
   }
 }

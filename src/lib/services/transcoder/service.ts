@@ -21,7 +21,7 @@ import type { ResultMessage, TaskMessage } from '../orchestrator/contract.js';
  * the group rebalances another worker gets it.
  */
 export async function startTranscoder(ctx: ServiceContext): Promise<ServiceHandle> {
-  const s3 = originClient(ctx.endpoints.origin as string);
+  const s3 = originClient(ctx.endpoints.origin as string, ctx.secrets);
   const { producer, consumer } = await connectServiceClients(
     ctx.endpoints,
     ctx.component.name,

@@ -60,7 +60,7 @@ const subscription = z.strictObject({
  *   POST /v1/tokens/verify {token} → {userId, name, region, plan, expiresAt} | 401
  */
 export async function startUsersService(ctx: ServiceContext): Promise<ServiceHandle> {
-  const db = mysqlPool(ctx.endpoints);
+  const db = mysqlPool(ctx.endpoints, ctx.secrets);
   await ensureUsersSchema(db);
   const { tokenPepper } = await clusterSecrets(ctx.cluster);
   const counts = { created: 0, tokensIssued: 0, verified: 0, refused: 0 };

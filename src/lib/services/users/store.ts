@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
-import type { Db } from '../../engines/mysql/client.js';
+import { ASCII, convertToUtf8mb4, type Db, TEXT_COLLATION } from '../../engines/mysql/client.js';
 import { type Plan, plans, type User } from './contract.js';
 
 /**
@@ -10,37 +10,48 @@ import { type Plan, plans, type User } from './contract.js';
 
 const schema = [
   `CREATE TABLE IF NOT EXISTS plans (
-    id VARCHAR(16) PRIMARY KEY,
+    id VARCHAR(16) ${ASCII} PRIMARY KEY,
     name VARCHAR(64) NOT NULL,
     price_cents INT NOT NULL,
     max_height INT NOT NULL,
     max_streams INT NOT NULL
-  )`,
+  ) DEFAULT CHARACTER SET utf8mb4 COLLATE ${TEXT_COLLATION}`,
   `CREATE TABLE IF NOT EXISTS users (
-    id VARCHAR(32) PRIMARY KEY,
-    name VARCHAR(32) NOT NULL,
-    region CHAR(2) NOT NULL,
+    id VARCHAR(32) ${ASCII} PRIMARY KEY,
+    name VARCHAR(32) ${ASCII} NOT NULL,
+    region CHAR(2) ${ASCII} NOT NULL,
     created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     UNIQUE KEY users_name (name)
-  )`,
+  ) DEFAULT CHARACTER SET utf8mb4 COLLATE ${TEXT_COLLATION}`,
   `CREATE TABLE IF NOT EXISTS subscriptions (
-    user_id VARCHAR(32) PRIMARY KEY,
-    plan_id VARCHAR(16) NOT NULL,
-    status VARCHAR(16) NOT NULL,
+    user_id VARCHAR(32) ${ASCII} PRIMARY KEY,
+    plan_id VARCHAR(16) ${ASCII} NOT NULL,
+    status VARCHAR(16) ${ASCII} NOT NULL,
     started_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     renews_at DATETIME(3) NOT NULL
-  )`,
+  ) DEFAULT CHARACTER SET utf8mb4 COLLATE ${TEXT_COLLATION}`,
   `CREATE TABLE IF NOT EXISTS api_tokens (
-    token_hash CHAR(64) PRIMARY KEY,
-    user_id VARCHAR(32) NOT NULL,
+    token_hash CHAR(64) ${ASCII} PRIMARY KEY,
+    user_id VARCHAR(32) ${ASCII} NOT NULL,
     expires_at DATETIME(3) NOT NULL,
     created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     KEY api_tokens_user (user_id)
-  )`,
+  ) DEFAULT CHARACTER SET utf8mb4 COLLATE ${TEXT_COLLATION}`,
 ];
+
+/** The ASCII columns of each users table, for older data dirs' conversion. */
+const asciiColumns: Record<string, string[]> = {
+  plans: ['id'],
+  users: ['id', 'name', 'region'],
+  subscriptions: ['user_id', 'plan_id', 'status'],
+  api_tokens: ['token_hash', 'user_id'],
+};
 
 export async function ensureUsersSchema(db: Db): Promise<void> {
   for (const sql of schema) await db.query(sql);
+  for (const [table, columns] of Object.entries(asciiColumns)) {
+    await convertToUtf8mb4(db, table, Object.fromEntries(columns.map((c) => [c, ASCII])));
+  }
   for (const p of plans) {
     await db.query(
       `INSERT INTO plans (id, name, price_cents, max_height, max_streams) VALUES (?, ?, ?, ?, ?)

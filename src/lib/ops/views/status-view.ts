@@ -1,0 +1,10 @@
+import type { ClusterCredentials } from '../status.js';
+
+/** The engine accounts of `flix status --credentials` for a person. */
+export function renderCredentials(c: ClusterCredentials): string {
+  return [
+    `origin  ${c.origin.endpoint ?? '-'}  access key ${c.origin.accessKeyId}  secret ${c.origin.secretAccessKey}  region ${c.origin.region}  bucket ${c.origin.bucket}`,
+    `mysql   ${c.mysql.endpoint ?? '-'}  user ${c.mysql.user}  password ${c.mysql.password}  database ${c.mysql.database}  (root, local socket only: ${c.mysql.rootPassword})`,
+    c.note,
+  ].join('\n');
+}
