@@ -103,6 +103,9 @@ const schema = z.strictObject({
           .min(10)
           .max(7 * 86_400)
           .default(6 * 3600),
+        // how long a play holds one of its plan's stream slots after its last heartbeat
+        // (heartbeats come every 10 s of media); a play that ends frees its slot at once
+        streamLeaseSeconds: z.number().int().min(3).max(3600).default(30),
       }),
       steering: zoneService({}),
       recommendations: zoneService({}),

@@ -96,7 +96,8 @@ export const engineCatalog: Record<EngineId, EngineInfo> = {
     mainPort: 'http',
     scheme: 'http',
     dependsOn: ['origin'],
-    source: { kind: 'system', binaries: ['nginx'] },
+    // nginx and the njs module it loads (Debian: libnginx-mod-http-js)
+    source: { kind: 'system', binaries: ['nginx', '/usr/lib/nginx/modules/ngx_http_js_module.so'] },
   },
 };
 

@@ -41,6 +41,7 @@ describe('templates', () => {
         'cacheMaxSize',
         'zone',
         'accessLog',
+        'jsPath',
       ],
     };
     for (const [dir, names] of Object.entries(provided)) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import memjs from 'memjs';
 import type { ClusterEndpoints } from '../cluster/endpoints.js';
 
@@ -128,6 +129,90 @@ export class EvCache {
     const value = await load();
     if (value !== null) void this.setJson(key, value, ttlSeconds);
     return value;
+  }
+
+  /**
+   * The node that owns a key for the whole cluster: every caller in every zone picks the same
+   * one (rendezvous hashing over the zones' nodes), so an operation there is atomic cluster-wide
+   * — a counter, a claim. The others follow in the same order, for when it is down.
+   */
+  owner(key: string): ZoneNode[] {
+    const score = (n: ZoneNode) =>
+      createHash('sha1').update(`${n.zone}\u0000${key}`).digest().readUInt32BE(0);
+    return [...this.nodes].sort((a, b) => score(b) - score(a) || a.zone.localeCompare(b.zone));
+  }
+
+  /**
+   * Adds one to a counter that lives `ttlSeconds` from its first count, on the key's owner node;
+   * the count after it, or null when the owner cannot be asked (the caller decides alone then).
+   */
+  async count(key: string, ttlSeconds: number): Promise<number | null> {
+    const node = this.owner(key)[0];
+    if (!node) return null;
+    try {
+      const r = await node.client.increment(this.prefix + key, 1, { initial: 1, expires: ttlSeconds });
+      return r.success && typeof r.value === 'number' ? r.value : null;
+    } catch {
+      this.stats.readFailures++;
+      return null;
+    }
+  }
+
+  /**
+   * Claims a key for `value` on its owner node, for `ttlSeconds`: true when it was free (memcached
+   * `add` is atomic), false when someone holds it, null when the owner cannot be asked.
+   */
+  async claim(key: string, value: string, ttlSeconds: number): Promise<boolean | null> {
+    const node = this.owner(key)[0];
+    if (!node) return null;
+    try {
+      return await node.client.add(this.prefix + key, value, { expires: ttlSeconds });
+    } catch {
+      this.stats.writeFailures++;
+      return null;
+    }
+  }
+
+  /** What a claimed key holds (null when free or the owner cannot be asked). */
+  async claimedBy(key: string): Promise<string | null> {
+    const node = this.owner(key)[0];
+    if (!node) return null;
+    try {
+      const { value } = await node.client.get(this.prefix + key);
+      return value ? value.toString('utf8') : null;
+    } catch {
+      this.stats.readFailures++;
+      return null;
+    }
+  }
+
+  /** Keeps a claim `value` holds for another `ttlSeconds`; false when it lapsed or is another's. */
+  async renewClaim(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    const node = this.owner(key)[0];
+    if (!node) return false;
+    const k = this.prefix + key;
+    try {
+      const { value: held } = await node.client.get(k);
+      if (!held) return (await node.client.add(k, value, { expires: ttlSeconds })) === true;
+      if (held.toString('utf8') !== value) return false;
+      return await node.client.set(k, value, { expires: ttlSeconds });
+    } catch {
+      this.stats.writeFailures++;
+      return false;
+    }
+  }
+
+  /** Gives up a claim `value` holds (nothing when it is another's). */
+  async release(key: string, value: string): Promise<void> {
+    const node = this.owner(key)[0];
+    if (!node) return;
+    const k = this.prefix + key;
+    try {
+      const { value: held } = await node.client.get(k);
+      if (held?.toString('utf8') === value) await node.client.delete(k);
+    } catch {
+      this.stats.writeFailures++;
+    }
   }
 
   zones(): string[] {

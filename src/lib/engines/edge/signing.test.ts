@@ -17,24 +17,24 @@ const far = 2147483647;
 
 describe('signed edge URLs', () => {
   it('matches vectors checked with `printf %s ... | openssl md5 -binary | openssl base64 | tr +/ -_ | tr -d =`', () => {
-    // printf '%s' '2147483647/titles/big-trip-3fa9c2/ s3cr3t-Key' | openssl md5 -binary | ...
-    expect(titleToken(id, far, secret)).toBe('DxvqNKocSJWkag3GOGkdpA');
-    // printf '%s' '1700000000/titles/t1/ s' | openssl md5 -binary | ...
-    expect(titleToken('t1', 1700000000, 's')).toBe('gN21YLFryBhcJ7RPLO4I1A');
+    // printf '%s' '2147483647/0/titles/big-trip-3fa9c2/ s3cr3t-Key' | openssl md5 -binary | ...
+    expect(titleToken(id, far, secret)).toBe('0PyzYizLjH_C9tENXXCqIg');
+    // printf '%s' '1700000000/480/titles/t1/ s' | openssl md5 -binary | ...
+    expect(titleToken('t1', 1700000000, 's', 480)).toBe('GB-GNhUO3FQKZvcvyfsuWA');
     expect(signTitlePrefix(`${edge}/`, id, { secret, expiresAt: far })).toBe(
-      `${edge}/v/2147483647/DxvqNKocSJWkag3GOGkdpA/titles/big-trip-3fa9c2/`,
+      `${edge}/v/2147483647/0/0PyzYizLjH_C9tENXXCqIg/titles/big-trip-3fa9c2/`,
     );
   });
 
-  it('hashes exactly "<expires>/titles/<id>/ <secret>" (node:crypto, by hand)', () => {
+  it('hashes exactly "<expires>/<cap>/titles/<id>/ <secret>" (node:crypto, by hand)', () => {
     const byHand = createHash('md5')
-      .update(`1000/titles/${id}/ ${secret}`)
+      .update(`1000/0/titles/${id}/ ${secret}`)
       .digest('base64')
       .replace(/=+$/, '')
       .replaceAll('+', '-')
       .replaceAll('/', '_');
     expect(titleToken(id, 1000, secret)).toBe(byHand);
-    expect(byHand).toBe('XEwmpUnqkKn7JZbQHofE5A');
+    expect(byHand).toBe('qshuaTJ78v1WP6GeGIuMFQ');
   });
 
   it('gives a prefix that relative manifest URLs resolve under, still signed', () => {
@@ -46,6 +46,7 @@ describe('signed edge URLs', () => {
     expect(verifySignedPath(segment, { secret, now: 1700000000 })).toEqual({
       ok: true,
       expiresAt: far,
+      maxHeight: 0,
       titleId: id,
       objectKey: `titles/${id}/hls/360p/seg-00001.m4s`,
     });
@@ -106,6 +107,10 @@ describe('signed edge URLs', () => {
       forbidden,
     );
     expect(verifySignedPath(url.replace(`/v/${far}/`, '/v/0/'), { secret, now })).toMatchObject(forbidden);
+    // a link for one plan cannot be turned into a link for a bigger one
+    expect(verifySignedPath(url.replace(`/v/${far}/0/`, `/v/${far}/2160/`), { secret, now })).toMatchObject(
+      forbidden,
+    );
     expect(verifySignedPath(url, { secret: 's3cr3t-Kez', now })).toMatchObject(forbidden);
     expect(verifySignedPath(url.replace(token, token.slice(1)), { secret, now })).toMatchObject(forbidden);
     // a path that climbs out of a signed title into another is checked against the other title
@@ -116,6 +121,7 @@ describe('signed edge URLs', () => {
       `/titles/${id}/x`,
       '/',
       '/v/1/x/titles/',
+      `/v/${far}/${token}/titles/${id}/master.m3u8`,
     ]) {
       expect(verifySignedPath(unsigned, { secret, now }), unsigned).toMatchObject({
         ok: false,
@@ -141,6 +147,30 @@ describe('signed edge URLs', () => {
       expect(() => assertEdgeSecret(bad), bad).toThrow(FlixError);
     }
     expect(() => assertEdgeSecret('Zx9_-abc')).not.toThrow();
+  });
+
+  it('opens the renditions up to the cap, and everything else of the title', () => {
+    const opts = { secret, expiresAt: far, maxHeight: 480 };
+    const at = (path: string) =>
+      verifySignedPath(signedTitleUrl(edge, `titles/${id}/${path}`, opts), { secret, now: 0 });
+    for (const open of [
+      'master-480p.m3u8',
+      'video/480p/seg-00001.m4s',
+      'video/240p/init.mp4',
+      'audio/stereo/seg-00001.m4s',
+      'poster.jpg',
+    ]) {
+      expect(at(open), open).toMatchObject({ ok: true, maxHeight: 480 });
+    }
+    for (const closed of ['video/720p/seg-00001.m4s', 'video/1080p/init.mp4', 'video/1080p/playlist.m3u8']) {
+      expect(at(closed), closed).toMatchObject({ ok: false, reason: 'above-plan' });
+    }
+    // climbing out of an open rendition into a closed one is judged by where it lands
+    const climb = signedTitleUrl(edge, `titles/${id}/video/480p/seg-00001.m4s`, opts).replace(
+      'video/480p/',
+      'video/480p/../1080p/',
+    );
+    expect(verifySignedPath(climb, { secret, now: 0 })).toMatchObject({ ok: false, reason: 'above-plan' });
   });
 
   it('uses the same location expression as the edge template', async () => {

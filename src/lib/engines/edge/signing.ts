@@ -3,20 +3,24 @@ import { FlixError } from '../../core/errors.js';
 
 /**
  * Signed edge URLs (docs/control-plane.md, "Signed edge URLs"), in the form the edge's nginx
- * secure_link module checks (templates/nginx/edge.conf):
+ * secure_link module checks:
  *
- *   url   = `${edge}/v/${expires}/${token}/titles/${titleId}/${path}`
- *   token = base64url-without-padding( MD5( `${expires}/titles/${titleId}/ ${secret}` ) )
+ *   url   = `${edge}/v/${expires}/${cap}/${token}/titles/${titleId}/${path}`
+ *   token = base64url-without-padding( MD5( `${expires}/${cap}/titles/${titleId}/ ${secret}` ) )
  *
- * `expires` is a unix time in seconds. The signature covers the whole title prefix, so the
- * relative URLs inside HLS playlists and DASH manifests resolve to URLs that are signed too. The
- * edge answers 403 to a bad token and to an expired one, and 403 to every unsigned path.
+ * `expires` is a unix time in seconds; `cap` the tallest rendition the link opens (a plan's
+ * limit: `480` opens `video/480p/` and below, never `video/720p/`), 0 for every rendition. The
+ * signature covers the whole title prefix, so the relative URLs inside HLS playlists and DASH
+ * manifests resolve to URLs that are signed too. The edge answers 403 to a bad token, to an
+ * expired one, to a rendition above the cap and to every unsigned path.
  */
 
 export interface SigningOptions {
   secret: string;
   /** Unix time in seconds; the link still works during this second and fails after it. */
   expiresAt: number;
+  /** The tallest rendition (its short side: 480 for `480p`) the link opens; 0 or absent: all. */
+  maxHeight?: number;
 }
 
 export interface VerifyOptions {
@@ -27,12 +31,15 @@ export interface VerifyOptions {
 
 /** The outcome of checking a path as the edge does; every `ok: false` is a 403 at the edge. */
 export type SecureLinkCheck =
-  | { ok: true; expiresAt: number; titleId: string; objectKey: string }
-  | { ok: false; reason: 'unsigned' | 'forbidden'; detail: string }
+  | { ok: true; expiresAt: number; maxHeight: number; titleId: string; objectKey: string }
+  | { ok: false; reason: 'unsigned' | 'forbidden' | 'above-plan'; detail: string }
   | { ok: false; reason: 'expired'; expiresAt: number };
 
 /** The edge's signed location, the same expression as the `location ~` in edge.conf. */
-export const SIGNED_PATH = /^\/v\/(\d+)\/([A-Za-z0-9_-]+)\/titles\/([^/]+)\/(.*)$/;
+export const SIGNED_PATH = /^\/v\/(\d+)\/(\d{1,5})\/([A-Za-z0-9_-]+)\/titles\/([^/]+)\/(.*)$/;
+
+/** A rendition directory of a package and its rung: `video/720p/…` → 720. */
+export const RENDITION_PATH = /^video\/(\d+)p\//;
 
 /**
  * Characters a secret may hold. It is pasted into a quoted nginx string where `$` would start a
@@ -42,22 +49,24 @@ const SECRET_CHARS = /^[A-Za-z0-9._~+/=-]+$/;
 /** Title ids are slugs (`big-trip-3fa9c2`); anything else would need escaping in the URL. */
 const TITLE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-/** The token of the title prefix `/titles/<titleId>/` expiring at `expiresAt`. */
-export function titleToken(titleId: string, expiresAt: number, secret: string): string {
+/** The token of the title prefix `/titles/<titleId>/` for `cap`, expiring at `expiresAt`. */
+export function titleToken(titleId: string, expiresAt: number, secret: string, cap = 0): string {
   assertEdgeSecret(secret);
   checkTitleId(titleId);
   checkExpiry(expiresAt);
-  return createHash('md5').update(`${expiresAt}/titles/${titleId}/ ${secret}`).digest('base64url');
+  checkCap(cap);
+  return createHash('md5').update(`${expiresAt}/${cap}/titles/${titleId}/ ${secret}`).digest('base64url');
 }
 
 /**
  * The signed prefix of a title on the edge at `edgeBase` (e.g. `http://127.0.0.1:8081`), ending
- * in `/titles/<titleId>/`, so `new URL('hls/master.m3u8', prefix)` is a signed URL.
+ * in `/titles/<titleId>/`, so `new URL('master.m3u8', prefix)` is a signed URL.
  */
 export function signTitlePrefix(edgeBase: string, titleId: string, options: SigningOptions): string {
   const base = parseBase(edgeBase);
-  const token = titleToken(titleId, options.expiresAt, options.secret);
-  return `${base}/v/${options.expiresAt}/${token}/titles/${titleId}/`;
+  const cap = options.maxHeight ?? 0;
+  const token = titleToken(titleId, options.expiresAt, options.secret, cap);
+  return `${base}/v/${options.expiresAt}/${cap}/${token}/titles/${titleId}/`;
 }
 
 /**
@@ -77,10 +86,18 @@ export function signedTitleUrl(edgeBase: string, objectKey: string, options: Sig
   return prefix + segments.map(encodeURIComponent).join('/');
 }
 
+/** Whether a path inside a title is open under `cap`: every path but a rendition above it. */
+export function openUnderCap(path: string, cap: number): boolean {
+  if (cap === 0) return true;
+  const m = RENDITION_PATH.exec(path);
+  return !m || Number(m[1]) <= cap;
+}
+
 /**
  * Checks a URL or path as the edge does: the path is normalised and decoded (nginx's $uri), must
- * match SIGNED_PATH (else 'unsigned'), the token must be the MD5 of its expiry, title prefix and
- * the secret (else 'forbidden'), and the expiry must not have passed (`expires < now` is 'expired').
+ * match SIGNED_PATH (else 'unsigned'), the token must be the MD5 of its expiry, cap, title prefix
+ * and the secret (else 'forbidden'), the expiry must not have passed (`expires < now` is
+ * 'expired'), and a rendition must not be above the cap ('above-plan').
  */
 export function verifySignedPath(signed: string, options: VerifyOptions): SecureLinkCheck {
   let uri: string;
@@ -90,8 +107,16 @@ export function verifySignedPath(signed: string, options: VerifyOptions): Secure
     return { ok: false, reason: 'forbidden', detail: 'the path is not valid percent-encoding' };
   }
   const m = SIGNED_PATH.exec(uri);
-  if (!m) return { ok: false, reason: 'unsigned', detail: 'not a /v/<expires>/<token>/titles/<id>/ path' };
-  const [, expiresRaw, token, titleId, rest] = m as unknown as [string, string, string, string, string];
+  if (!m)
+    return { ok: false, reason: 'unsigned', detail: 'not a /v/<expires>/<cap>/<token>/titles/<id>/ path' };
+  const [, expiresRaw, capRaw, token, titleId, rest] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const expiresAt = Number(expiresRaw);
   // nginx: a zero or unparsable expiry, or a token that is not 16 base64url bytes, is a bad link
   if (!Number.isSafeInteger(expiresAt) || expiresAt <= 0) {
@@ -101,17 +126,23 @@ export function verifySignedPath(signed: string, options: VerifyOptions): Secure
     return { ok: false, reason: 'forbidden', detail: 'the token is not a base64url MD5' };
   }
   const given = Buffer.from(token, 'base64url');
-  // the expiry exactly as written in the URL (nginx hashes the text, leading zeros included)
-  const expected = createHash('md5').update(`${expiresRaw}/titles/${titleId}/ ${options.secret}`).digest();
+  // expiry and cap exactly as written in the URL (nginx hashes the text, leading zeros included)
+  const expected = createHash('md5')
+    .update(`${expiresRaw}/${capRaw}/titles/${titleId}/ ${options.secret}`)
+    .digest();
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return {
       ok: false,
       reason: 'forbidden',
-      detail: 'the token does not match the expiry, title and secret',
+      detail: 'the token does not match the expiry, cap, title and secret',
     };
   }
   if (expiresAt < options.now) return { ok: false, reason: 'expired', expiresAt };
-  return { ok: true, expiresAt, titleId, objectKey: `titles/${titleId}/${rest}` };
+  const maxHeight = Number(capRaw);
+  if (!openUnderCap(rest, maxHeight)) {
+    return { ok: false, reason: 'above-plan', detail: `the link opens renditions up to ${maxHeight}p` };
+  }
+  return { ok: true, expiresAt, maxHeight, titleId, objectKey: `titles/${titleId}/${rest}` };
 }
 
 /** Throws unless `secret` can be pasted into the edge's nginx config as it is. */
@@ -130,6 +161,12 @@ function checkTitleId(titleId: string): void {
       code: 'invalidInput',
       nextStep: 'title ids are made of letters, digits, ".", "_" and "-" (see `flix titles list`)',
     });
+  }
+}
+
+function checkCap(cap: number): void {
+  if (!Number.isSafeInteger(cap) || cap < 0 || cap > 99_999) {
+    throw new FlixError(`a rendition cap is a height from 0 to 99999, got ${cap}`, { code: 'invalidInput' });
   }
 }
 

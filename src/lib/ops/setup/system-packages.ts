@@ -1,4 +1,4 @@
-import { findBinary } from '../../engines/binaries.js';
+import { findBinary, NJS_MODULE } from '../../engines/binaries.js';
 
 /**
  * The system tools flix needs, the binary that proves each is there, and the package that
@@ -24,6 +24,13 @@ export const systemTools: SystemTool[] = [
   { binary: 'ffmpeg', purpose: 'transcoding', apt: 'ffmpeg', brew: 'ffmpeg' },
   { binary: 'ffprobe', purpose: 'probing media', apt: 'ffmpeg', brew: 'ffmpeg' },
   { binary: 'nginx', purpose: 'the CDN edges', apt: 'nginx', brew: 'nginx' },
+  {
+    binary: NJS_MODULE,
+    purpose: "the edges' njs module (signed origin requests, plan caps)",
+    apt: 'libnginx-mod-http-js',
+    brew: '',
+    linuxOnly: true,
+  },
   { binary: 'memcached', purpose: 'EVCache nodes', apt: 'memcached', brew: 'memcached' },
   { binary: 'mariadbd', purpose: 'the relational store', apt: 'mariadb-server', brew: 'mariadb' },
   {

@@ -50,6 +50,8 @@ export const REGION_HEADER = 'x-flix-user-region';
  * the gateway's token-cache lifetime, 30 s, ago): playback trusts it instead of asking again.
  */
 export const SUBSCRIPTION_HEADER = 'x-flix-user-subscription';
+/** The user's plan id as the users service said when it verified the token (beside SUBSCRIPTION_HEADER). */
+export const PLAN_HEADER = 'x-flix-user-plan';
 
 export interface ServiceRequest {
   method: string;

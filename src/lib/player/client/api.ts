@@ -105,6 +105,13 @@ export function apiError(
         details,
         nextStep: '`flix titles list` shows the titles ready to play',
       });
+    case 409:
+      return new FlixError(`${what} was refused: ${message || 'too many streams at once for the plan'}`, {
+        code: 'conflict',
+        details,
+        nextStep:
+          'stop another play of this user (or wait for it to stop sending heartbeats), or a bigger plan: `flix users plan <user> premium`',
+      });
     case 451:
       return new FlixError(`${ctx.title ? `'${ctx.title}'` : 'the title'} is not licensed in your region`, {
         code: 'conflict',
@@ -207,5 +214,21 @@ export async function sendHeartbeat(
     const code = readErrorBody(await jsonBody<unknown>(res))?.code;
     throw new Error(`heartbeat answered ${res.status}${code ? ` ${code}` : ''}`);
   }
+  await res.body?.cancel().catch(() => {});
+}
+
+/** Tells the API the play is over (`DELETE /api/play/:playId`), so its stream slot is free at once. */
+export async function endPlay(
+  api: string,
+  token: string,
+  playId: string,
+  opts: { timeoutMs?: number; fetch?: typeof fetch } = {},
+): Promise<void> {
+  const doFetch = opts.fetch ?? fetch;
+  const res = await doFetch(new URL(`/api/play/${encodeURIComponent(playId)}`, api), {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(opts.timeoutMs ?? 2000),
+  });
   await res.body?.cancel().catch(() => {});
 }

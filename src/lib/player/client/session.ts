@@ -3,7 +3,7 @@
  * heartbeats to the API. Everything with a side effect can be passed in.
  */
 import type { BandwidthProfile, PlayerOptions } from '../abr/index.js';
-import { type PlayAnswer, playEdges, requestPlay, sendHeartbeat } from './api.js';
+import { endPlay, type PlayAnswer, playEdges, requestPlay, sendHeartbeat } from './api.js';
 import { EdgeFetcher } from './fetcher.js';
 import { type PlayerEvent, type PlayResult, playTitle } from './player.js';
 
@@ -72,7 +72,7 @@ export async function playSession(
       onEvent: deps.onEvent,
       signal: deps.signal,
     },
-  );
+  ).finally(() => endPlay(input.api, input.token, answer.playId).catch(() => {}));
   return {
     title: answer.title?.title ?? input.title,
     titleId: answer.title?.id ?? '',

@@ -46,6 +46,8 @@ export interface PlayAnswer {
   /** when the signed URLs stop working, unix seconds */
   expiresAt: number;
   edges: PlayAnswerEdge[];
+  /** the plan the play is under: the renditions offered and the streams allowed */
+  plan: { id: string; maxHeight: number; maxStreams: number };
   /** the dependencies that failed and were done without (`users`, `bookmarks`, `steering`) */
   degraded: string[];
 }

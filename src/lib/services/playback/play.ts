@@ -5,6 +5,7 @@ import type { ServiceContext } from '../../platform/host.js';
 import { readErrorBody } from '../../platform/http/error-body.js';
 import {
   HttpError,
+  PLAN_HEADER,
   REGION_HEADER,
   type ServiceRequest,
   SUBSCRIPTION_HEADER,
@@ -14,6 +15,7 @@ import type { CommandPolicy } from '../../platform/resilience/index.js';
 import type { CallResult } from '../../platform/service-client.js';
 import type { TraceContext } from '../../platform/tracing.js';
 import type { CatalogTitle } from '../catalog/contract.js';
+import { type Plan, plans } from '../users/contract.js';
 import { heartbeatSchema, type PlayAnswer, type PlayAnswerEdge, playRequestSchema } from './contract.js';
 import type { BookmarkStore } from './store.js';
 
@@ -22,6 +24,9 @@ interface PlaySession {
   titleId: string;
   startedAt: number;
   zone: string | null;
+  durationSeconds: number;
+  /** the stream slot of the user's plan it holds (null when the slots could not be asked) */
+  slot: number | null;
 }
 
 interface SteeredEdge {
@@ -58,6 +63,8 @@ function expectOk<T>(r: CallResult<T>, service: string): T {
 
 export interface PlayDeps {
   ctx: ServiceContext;
+  /** how long a stream holds its slot without a heartbeat, seconds */
+  streamLeaseSeconds: number;
   bookmarks: BookmarkStore;
   /** play sessions and bookmarks in EVCache */
   cache: EvCache;
@@ -90,11 +97,17 @@ export class Playback {
       trace: req.trace,
     };
     const degraded: string[] = [];
-    const [subscriptionOk, title] = await Promise.all([
-      this.checkSubscription(caller, req.headers[SUBSCRIPTION_HEADER] as string | undefined),
+    const [plan, title] = await Promise.all([
+      this.checkSubscription(caller, {
+        subscription: req.headers[SUBSCRIPTION_HEADER] as string | undefined,
+        plan: req.headers[PLAN_HEADER] as string | undefined,
+      }),
       this.licensedTitle(caller, body.title),
     ]);
-    if (!subscriptionOk) this.degrade(degraded, 'users');
+    if (!plan.known) this.degrade(degraded, 'users');
+    const playId = `p_${randomBytes(12).toString('base64url')}`;
+    const slot = await this.takeStream(caller.userId, playId, plan.plan);
+    if (slot === null) this.degrade(degraded, 'streams');
     const zone = body.zone ?? this.d.ctx.component.zone ?? this.d.ctx.endpoints.edges[0]?.zone ?? 'a';
     const [position, steered] = await Promise.all([
       this.bookmark(caller.userId, title.id).catch(() => {
@@ -107,11 +120,13 @@ export class Playback {
       }),
     ]);
     const expiresAt = Math.floor(Date.now() / 1000) + this.d.urlTtlSeconds;
-    const playId = await this.openSession({
+    await this.openSession(playId, {
       userId: caller.userId,
       titleId: title.id,
       startedAt: Date.now(),
       zone,
+      durationSeconds: title.durationSeconds,
+      slot,
     });
     this.d.onPlay(title.id);
     this.counts.plays++;
@@ -122,20 +137,64 @@ export class Playback {
       title: { id: title.id, title: title.title, durationSeconds: title.durationSeconds },
       position: position > 0 && position < title.durationSeconds - 1 ? position : 0,
       expiresAt,
-      edges: this.signEdges(title, steered, expiresAt),
+      plan: { id: plan.plan.id, maxHeight: plan.plan.maxHeight, maxStreams: plan.plan.maxStreams },
+      edges: this.signEdges(title, steered, expiresAt, plan.plan.maxHeight),
       degraded,
     };
+  }
+
+  /** DELETE /v1/play/:playId: the play is over; its stream slot is free at once. */
+  async stop(req: ServiceRequest): Promise<void> {
+    const userId = requireUser(req.userId);
+    const session = await this.ownSession(userId, req.params.playId as string);
+    if (session.slot !== null)
+      await this.d.cache.release(streamKey(userId, session.slot), req.params.playId as string);
+    await this.d.cache.delete(`play:${req.params.playId}`);
+  }
+
+  /**
+   * A stream slot of the user's plan for this play (memcached `add` on the key's owner node: two
+   * plays at the same instant cannot take one slot). 409 when every slot is held; null when the
+   * slots cannot be asked (a viewer then plays: availability first).
+   */
+  private async takeStream(userId: string, playId: string, plan: Plan): Promise<number | null> {
+    let unknown = false;
+    for (let slot = 0; slot < plan.maxStreams; slot++) {
+      const took = await this.d.cache.claim(streamKey(userId, slot), playId, this.d.streamLeaseSeconds);
+      if (took === true) return slot;
+      if (took === null) unknown = true;
+    }
+    if (unknown) return null;
+    this.counts.refused++;
+    throw new HttpError(
+      409,
+      'too-many-streams',
+      `the ${plan.name} plan plays ${plan.maxStreams} stream${plan.maxStreams === 1 ? '' : 's'} at once; stop one (a stream ends ${this.d.streamLeaseSeconds} s after its last heartbeat)`,
+      { plan: plan.id, maxStreams: plan.maxStreams, leaseSeconds: this.d.streamLeaseSeconds },
+    );
   }
 
   /** POST /v1/play/:playId/heartbeat: the bookmark moves (Cassandra, then EVCache). */
   async heartbeat(req: ServiceRequest): Promise<void> {
     const userId = requireUser(req.userId);
     const body = validate(heartbeatSchema, req.body);
-    const session = await this.d.cache.getJson<PlaySession>(`play:${req.params.playId}`);
-    if (!session)
-      throw new HttpError(404, 'unknown-play', `no play ${req.params.playId} (expired or never started)`);
-    if (session.userId !== userId) throw new HttpError(403, 'forbidden', 'this play belongs to another user');
+    const session = await this.ownSession(userId, req.params.playId as string);
+    // a position past the end (by more than a segment's worth) is not a place in this title
+    if (body.position > session.durationSeconds + 10) {
+      throw new HttpError(
+        400,
+        'invalid-request',
+        `position: ${body.position} s is past the end of the title (${session.durationSeconds.toFixed(1)} s)`,
+      );
+    }
     this.counts.heartbeats++;
+    if (session.slot !== null) {
+      await this.d.cache.renewClaim(
+        streamKey(userId, session.slot),
+        req.params.playId as string,
+        this.d.streamLeaseSeconds,
+      );
+    }
     await this.d.bookmarkIsolation.execute(() =>
       this.d.bookmarks.put(userId, session.titleId, body.position),
     );
@@ -151,32 +210,46 @@ export class Playback {
     return { bookmarks: await this.d.bookmarks.list(requireUser(req.userId)) };
   }
 
+  /** The caller's own play session: 404 when unknown, 403 when another user's. */
+  private async ownSession(userId: string, playId: string): Promise<PlaySession> {
+    const session = await this.d.cache.getJson<PlaySession>(`play:${playId}`);
+    if (!session) throw new HttpError(404, 'unknown-play', `no play ${playId} (expired or never started)`);
+    if (session.userId !== userId) throw new HttpError(403, 'forbidden', 'this play belongs to another user');
+    return session;
+  }
+
   private degrade(degraded: string[], what: string): void {
     degraded.push(what);
     this.counts.degraded[what] = (this.counts.degraded[what] ?? 0) + 1;
   }
 
   /**
-   * Refuses an inactive subscription (403). The gateway passes the status it saw when it verified
-   * the token; otherwise users is asked. False when users could not be asked (the verified token
-   * is then enough).
+   * Refuses an inactive subscription (403) and gives the plan. The gateway passes what it saw
+   * when it verified the token; otherwise users is asked. When users cannot be asked the verified
+   * token is enough, and the plan is the smallest (`known: false`): a viewer plays, never more
+   * than was paid for.
    */
-  private async checkSubscription(caller: Caller, known: string | undefined): Promise<boolean> {
-    let status = known;
-    if (status === undefined) {
-      const outcome = await this.d.ctx.services.callWithFallback<{ subscription: { status: string } }, null>(
-        'users',
-        { ...caller, path: `/v1/users/${encodeURIComponent(caller.userId)}` },
-        () => null,
-      );
-      if (outcome.degraded) return false;
-      status = expectOk(outcome.value, 'users').subscription.status;
+  private async checkSubscription(
+    caller: Caller,
+    seen: { subscription: string | undefined; plan: string | undefined },
+  ): Promise<{ plan: Plan; known: boolean }> {
+    let status = seen.subscription;
+    let planId = seen.plan;
+    if (status === undefined || planId === undefined) {
+      const outcome = await this.d.ctx.services.callWithFallback<
+        { subscription: { status: string }; plan: { id: string } },
+        null
+      >('users', { ...caller, path: `/v1/users/${encodeURIComponent(caller.userId)}` }, () => null);
+      if (outcome.degraded) return { plan: SMALLEST_PLAN, known: false };
+      const user = expectOk(outcome.value, 'users');
+      status = user.subscription.status;
+      planId = user.plan.id;
     }
     if (status !== 'active') {
       this.counts.refused++;
       throw new HttpError(403, 'subscription-inactive', 'the subscription is not active; renew it to play');
     }
-    return true;
+    return { plan: plans.find((p) => p.id === planId) ?? SMALLEST_PLAN, known: true };
   }
 
   /** The title from the catalog (404 unknown), refused with 451 where it is not licensed. */
@@ -237,31 +310,62 @@ export class Playback {
     return { edges, degraded: true };
   }
 
-  /** The manifests' signed URLs on every ranked edge. */
-  private signEdges(title: CatalogTitle, steered: SteeredEdge[], expiresAt: number): PlayAnswerEdge[] {
+  /**
+   * The manifests' signed URLs on every ranked edge, for the plan: the manifests that offer only
+   * the renditions the plan allows, and links that open only those (the edge refuses the rest).
+   */
+  private signEdges(
+    title: CatalogTitle,
+    steered: SteeredEdge[],
+    expiresAt: number,
+    maxHeight: number,
+  ): PlayAnswerEdge[] {
     const rel = (key: string) => key.slice(`titles/${title.id}/`.length);
+    const manifests = manifestsFor(title, maxHeight);
     return steered.map((e) => {
-      const prefix = signTitlePrefix(e.url, title.id, { secret: this.d.edgeSigningKey, expiresAt });
+      const prefix = signTitlePrefix(e.url, title.id, {
+        secret: this.d.edgeSigningKey,
+        expiresAt,
+        maxHeight,
+      });
       return {
         name: e.name,
         zone: e.zone,
         rank: e.rank,
         reason: e.reason,
-        hls: new URL(rel(title.manifests.hls), prefix).toString(),
-        dash: new URL(rel(title.manifests.dash), prefix).toString(),
+        hls: new URL(rel(manifests.hls), prefix).toString(),
+        dash: new URL(rel(manifests.dash), prefix).toString(),
       };
     });
   }
 
   /** A play session in EVCache, for its heartbeats. */
-  private async openSession(session: PlaySession): Promise<string> {
-    const playId = `p_${randomBytes(12).toString('base64url')}`;
+  private async openSession(playId: string, session: PlaySession): Promise<void> {
     await this.d.cache.setJson(`play:${playId}`, session, SESSION_TTL_SECONDS);
-    return playId;
   }
 }
 
 const bookmarkKey = (userId: string, titleId: string) => `bookmark:${userId}:${titleId}`;
+const streamKey = (userId: string, slot: number) => `stream:${userId}:${slot}`;
+
+/** The plan whose limits hold when the user's own cannot be known. */
+const SMALLEST_PLAN = plans[0] as Plan;
+
+/**
+ * The manifests a plan is offered: those listing every rendition up to its height — the full
+ * ones when the title's tallest rendition is within it.
+ */
+export function manifestsFor(
+  title: Pick<CatalogTitle, 'manifests' | 'cappedManifests' | 'renditions'>,
+  maxHeight: number,
+): { hls: string; dash: string } {
+  const height = (r: { name: string; width: number; height: number }) =>
+    Number(/^(\d+)p$/.exec(r.name)?.[1] ?? Math.min(r.width, r.height));
+  const allowed = title.renditions.filter((r) => height(r) <= maxHeight);
+  const top = allowed[0] ?? title.renditions.at(-1);
+  if (!top || top === title.renditions[0]) return title.manifests;
+  return title.cappedManifests[top.name] ?? title.manifests;
+}
 
 function requireUser(userId: string | null): string {
   if (!userId)

@@ -15,6 +15,7 @@ const PLAYS_FLUSH_MS = 5000;
  *
  *   POST /v1/play {title, protocol?, zone?}            → {playId, title, position, edges, expiresAt}
  *   POST /v1/play/:playId/heartbeat {position, ...}    → 204 (403 another user's play, 404 unknown)
+ *   DELETE /v1/play/:playId                            → 204: the play ended, its stream slot is free
  *   GET  /v1/bookmarks                                 → {bookmarks}
  */
 export async function startPlaybackService(ctx: ServiceContext): Promise<ServiceHandle> {
@@ -30,6 +31,7 @@ export async function startPlaybackService(ctx: ServiceContext): Promise<Service
     bookmarkIsolation,
     edgeSigningKey: (await clusterSecrets(ctx.cluster)).edgeSigningKey,
     urlTtlSeconds: Number(ctx.component.settings.urlTtlSeconds ?? 6 * 3600),
+    streamLeaseSeconds: Number(ctx.component.settings.streamLeaseSeconds ?? 30),
     onPlay: (titleId) => pendingPlays.set(titleId, (pendingPlays.get(titleId) ?? 0) + 1),
   });
   const flushPlays = async () => {
@@ -44,6 +46,10 @@ export async function startPlaybackService(ctx: ServiceContext): Promise<Service
 
   const router = new Router()
     .post('/v1/play', (req) => playback.play(req))
+    .delete('/v1/play/:playId', async (req) => {
+      await playback.stop(req);
+      return reply(204);
+    })
     .post('/v1/play/:playId/heartbeat', async (req) => {
       await playback.heartbeat(req);
       return reply(204);

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { clusterSecrets } from '../../cluster/secrets.js';
+import { isRegion } from '../../core/regions.js';
 import { mysqlPool } from '../../engines/mysql/client.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
-import { HttpError, Router, reply, validate } from '../../platform/http/router.js';
+import { HttpError, Router, reply, type ServiceRequest, validate } from '../../platform/http/router.js';
+import { OPERATOR } from '../../platform/internal-auth.js';
 import { plans } from './contract.js';
 import {
+  deleteUser,
   ensureUsersSchema,
   findToken,
   findUser,
@@ -18,52 +20,60 @@ import {
 } from './store.js';
 
 const DEFAULT_TOKEN_TTL_SECONDS = 30 * 86_400;
+/** The longest token the operator may issue. */
+const MAX_OPERATOR_TOKEN_TTL_SECONDS = 365 * 86_400;
+/**
+ * The longest token a user may mint for themselves through the API (a token for another device):
+ * a week, so a leaked token cannot be turned into a year-long one.
+ */
+export const MAX_USER_TOKEN_TTL_SECONDS = 7 * 86_400;
 
+const planId = z.enum(plans.map((p) => p.id) as [string, ...string[]]);
 const createUser = z.strictObject({
   name: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'a user name is 1-32 lowercase letters, digits, _ or -'),
-  plan: z.enum(plans.map((p) => p.id) as [string, ...string[]]).default('standard'),
+  plan: planId.default('standard'),
   region: z
     .string()
-    .regex(/^[A-Za-z]{2}$/, 'a region is a two-letter country code like US or DE')
-    .transform((r) => r.toUpperCase()),
+    .transform((r) => r.trim().toUpperCase())
+    .refine(isRegion, 'a region is a two-letter ISO 3166-1 country code like US or DE'),
   tokenTtlSeconds: z
     .number()
     .int()
     .min(1)
-    .max(365 * 86_400)
+    .max(MAX_OPERATOR_TOKEN_TTL_SECONDS)
     .default(DEFAULT_TOKEN_TTL_SECONDS),
 });
 const createToken = z.strictObject({
-  ttlSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(365 * 86_400)
-    .default(DEFAULT_TOKEN_TTL_SECONDS),
+  ttlSeconds: z.number().int().min(1).max(MAX_OPERATOR_TOKEN_TTL_SECONDS).default(DEFAULT_TOKEN_TTL_SECONDS),
 });
 const verify = z.strictObject({ token: z.string().min(1).max(200) });
 const subscription = z.strictObject({
-  plan: z.enum(plans.map((p) => p.id) as [string, ...string[]]).optional(),
+  plan: planId.optional(),
   status: z.enum(['active', 'cancelled']).optional(),
 });
 
 /**
  * The users and billing service: users with a plan and a subscription, and the API tokens the
- * gateway authenticates with.
+ * gateway authenticates with. Billing is the operator's: creating, listing and deleting users and
+ * changing a subscription are refused (403) to anyone but the operator's commands. A user (through
+ * the gateway) may read their own user and mint a token for themselves, of at most a week.
  *
- *   POST /v1/users {name, plan, region, tokenTtlSeconds?} → 201 {user, token, expiresAt}
- *   GET  /v1/users · GET /v1/users/:idOrName · GET /v1/plans
- *   POST /v1/users/:idOrName/tokens {ttlSeconds?} → 201 {token, expiresAt}
- *   PUT  /v1/users/:idOrName/subscription {plan?, status?}
- *   POST /v1/tokens/verify {token} → {userId, name, region, plan, expiresAt} | 401
+ *   POST   /v1/users {name, plan, region, tokenTtlSeconds?} → 201 {user, token, expiresAt}   operator
+ *   GET    /v1/users                                         operator
+ *   GET    /v1/users/:idOrName                               operator, or the user
+ *   DELETE /v1/users/:idOrName → 204 (its tokens go with it)  operator
+ *   POST   /v1/users/:idOrName/tokens {ttlSeconds?} → 201    operator (a year), or the user (a week)
+ *   PUT    /v1/users/:idOrName/subscription {plan?, status?} operator
+ *   GET    /v1/plans
+ *   POST   /v1/tokens/verify {token} → {userId, name, region, plan, subscription, expiresAt} | 401
  */
 export async function startUsersService(ctx: ServiceContext): Promise<ServiceHandle> {
   const db = mysqlPool(ctx.endpoints, ctx.secrets);
   await ensureUsersSchema(db);
-  const { tokenPepper } = await clusterSecrets(ctx.cluster);
-  const counts = { created: 0, tokensIssued: 0, verified: 0, refused: 0 };
+  const { tokenPepper } = ctx.secrets;
+  const counts = { created: 0, deleted: 0, tokensIssued: 0, verified: 0, refused: 0 };
 
   const issue = async (userId: string, ttlSeconds: number) => {
     const token = newToken();
@@ -77,11 +87,24 @@ export async function startUsersService(ctx: ServiceContext): Promise<ServiceHan
     if (!user) throw new HttpError(404, 'unknown-user', `no user ${idOrName}`);
     return user;
   };
+  /** The operator may act on anyone; a user only on themselves. */
+  const operatorOrSelf = async (req: ServiceRequest) => {
+    const user = await findUser(db, req.params.id as string);
+    if (req.caller !== OPERATOR && (req.userId === null || user?.id !== req.userId)) {
+      throw new HttpError(403, 'forbidden', 'you may only act on your own user');
+    }
+    if (!user) throw new HttpError(404, 'unknown-user', `no user ${req.params.id}`);
+    return user;
+  };
 
   const router = new Router()
     .get('/v1/plans', () => ({ plans }))
-    .get('/v1/users', async () => ({ users: await listUsers(db) }))
+    .get('/v1/users', async (req) => {
+      requireOperator(req, 'listing users');
+      return { users: await listUsers(db) };
+    })
     .post('/v1/users', async (req) => {
+      requireOperator(req, 'creating users');
       const body = validate(createUser, req.body);
       const id = newUserId();
       if (!(await insertUser(db, { id, name: body.name, region: body.region, planId: body.plan }))) {
@@ -91,25 +114,45 @@ export async function startUsersService(ctx: ServiceContext): Promise<ServiceHan
       ctx.log('user created', { user: id, name: body.name, plan: body.plan, region: body.region });
       return reply(201, { user: await mustFind(id), ...(await issue(id, body.tokenTtlSeconds)) });
     })
-    .get('/v1/users/:id', async (req) => mustFind(req.params.id as string))
+    .get('/v1/users/:id', (req) => operatorOrSelf(req))
+    .delete('/v1/users/:id', async (req) => {
+      requireOperator(req, 'deleting users');
+      const user = await mustFind(req.params.id as string);
+      await deleteUser(db, user.id);
+      counts.deleted++;
+      ctx.log('user deleted', { user: user.id, name: user.name });
+      return reply(204);
+    })
     .post('/v1/users/:id/tokens', async (req) => {
       const body = validate(createToken, req.body ?? {});
-      const user = await mustFind(req.params.id as string);
+      const user = await operatorOrSelf(req);
+      if (req.caller !== OPERATOR && body.ttlSeconds > MAX_USER_TOKEN_TTL_SECONDS) {
+        throw new HttpError(
+          400,
+          'invalid-request',
+          `ttlSeconds: a token you mint yourself lives at most ${MAX_USER_TOKEN_TTL_SECONDS} s (7 days)`,
+          { maxTtlSeconds: MAX_USER_TOKEN_TTL_SECONDS },
+        );
+      }
       return reply(201, {
         user: { id: user.id, name: user.name },
         ...(await issue(user.id, body.ttlSeconds)),
       });
     })
     .put('/v1/users/:id/subscription', async (req) => {
+      requireOperator(req, 'changing a subscription (billing)');
       const body = validate(subscription, req.body);
       const user = await mustFind(req.params.id as string);
       await setSubscription(db, user.id, { planId: body.plan, status: body.status });
+      ctx.log('subscription changed', { user: user.id, plan: body.plan, status: body.status });
       return mustFind(user.id);
     })
     .post('/v1/tokens/verify', async (req) => {
       const { token } = validate(verify, req.body);
       const found = await findToken(db, tokenHash(token, tokenPepper));
-      if (!found) {
+      // a token of a user who is gone is no token at all: 401, never "try again later"
+      const user = found ? await findUser(db, found.userId) : null;
+      if (!found || !user) {
         counts.refused++;
         throw new HttpError(401, 'invalid-token', 'the token is not one this cluster issued');
       }
@@ -119,7 +162,6 @@ export async function startUsersService(ctx: ServiceContext): Promise<ServiceHan
           expiredAt: found.expiresAt.toISOString(),
         });
       }
-      const user = await mustFind(found.userId);
       counts.verified++;
       return {
         userId: user.id,
@@ -138,4 +180,10 @@ export async function startUsersService(ctx: ServiceContext): Promise<ServiceHan
     },
     status: () => ({ ...counts }),
   };
+}
+
+function requireOperator(req: ServiceRequest, what: string): void {
+  if (req.caller !== OPERATOR) {
+    throw new HttpError(403, 'operator-only', `${what} is the operator's (\`flix users …\`), not a user's`);
+  }
 }

@@ -159,3 +159,20 @@ export async function findToken(db: Db, hash: string): Promise<{ userId: string;
   const r = rows[0];
   return r ? { userId: r.user_id, expiresAt: new Date(r.expires_at) } : null;
 }
+
+/** A user with their subscription and every token (so none of them verifies again). */
+export async function deleteUser(db: Db, userId: string): Promise<void> {
+  const conn = await db.getConnection();
+  try {
+    await conn.beginTransaction();
+    await conn.query('DELETE FROM api_tokens WHERE user_id = ?', [userId]);
+    await conn.query('DELETE FROM subscriptions WHERE user_id = ?', [userId]);
+    await conn.query('DELETE FROM users WHERE id = ?', [userId]);
+    await conn.commit();
+  } catch (e) {
+    await conn.rollback();
+    throw e;
+  } finally {
+    conn.release();
+  }
+}

@@ -55,7 +55,12 @@ describe('verdictOf', () => {
       code: 'invalid-token',
     });
     expect(verdictOf(200, { userId: 'u1' }).kind).toBe('unavailable');
-    expect(verdictOf(404, { error: { code: 'not-found' } }).kind).toBe('unavailable');
+    // the token's user is gone: the token is no good, not a reason to come back later
+    expect(verdictOf(404, { error: { code: 'unknown-user' } })).toEqual({
+      kind: 'invalid',
+      code: 'invalid-token',
+    });
+    expect(verdictOf(500, { error: { code: 'internal' } }).kind).toBe('unavailable');
   });
 });
 

@@ -30,7 +30,8 @@ export function verdictOf(status: number, body: unknown): Verdict {
     if (typeof b.subscription === 'string') user.subscription = b.subscription;
     return { kind: 'valid', user, expiresAt };
   }
-  if (status === 401 || status === 400 || status === 403) {
+  // 404: the token's user is gone — the token is no good (a 503 would have clients retry forever)
+  if (status === 401 || status === 400 || status === 403 || status === 404) {
     const code = readErrorBody(body)?.code;
     return { kind: 'invalid', code: code === 'expired-token' ? 'expired-token' : 'invalid-token' };
   }

@@ -1,4 +1,4 @@
-import { SUBSCRIPTION_HEADER } from '../../../platform/http/router.js';
+import { PLAN_HEADER, SUBSCRIPTION_HEADER } from '../../../platform/http/router.js';
 import { BrokenCircuitError, type DegradedReason, TimeoutError } from '../../../platform/resilience/index.js';
 import {
   type CallOptions,
@@ -72,7 +72,7 @@ export function proxyFilter(options: {
         trace: ctx.trace,
         userId: ctx.user?.id ?? null,
         region: ctx.user?.region ?? null,
-        headers: ctx.user?.subscription ? { [SUBSCRIPTION_HEADER]: ctx.user.subscription } : undefined,
+        headers: userHeaders(ctx),
         canary: route.canary === true,
         // the answer goes back as it came: no parse and re-serialise on the hot path
         raw: true,
@@ -110,6 +110,16 @@ export function proxyFilter(options: {
       }
     },
   };
+}
+
+/** What the gateway saw of the user when it verified the token: services need not ask again. */
+function userHeaders(ctx: RequestContext): Record<string, string> | undefined {
+  const u = ctx.user;
+  if (!u?.subscription && !u?.plan) return undefined;
+  const h: Record<string, string> = {};
+  if (u.subscription) h[SUBSCRIPTION_HEADER] = u.subscription;
+  if (u.plan) h[PLAN_HEADER] = u.plan;
+  return h;
 }
 
 function answer(ctx: RequestContext, result: CallResult<unknown>, started: number): void {

@@ -41,6 +41,28 @@ describe('resolveRoute', () => {
     expect(resolveRoute('/api/me', '', undefined)).toMatchObject({ kind: 'refuse', status: 401 });
   });
 
+  it('leaves billing to the operator: a user may read themselves and mint tokens, nothing more', () => {
+    const as = (method: string, path: string) => resolveRoute(path, '', me, method);
+    expect(as('POST', '/api/users/u1/tokens')).toMatchObject({
+      kind: 'route',
+      route: { path: '/v1/users/u1/tokens' },
+    });
+    expect(as('PUT', '/api/users/u1/subscription')).toMatchObject({
+      kind: 'refuse',
+      status: 403,
+      code: 'billing-is-the-operators',
+    });
+    for (const [method, path] of [
+      ['DELETE', '/api/users/u1'],
+      ['PUT', '/api/users/u1'],
+      ['POST', '/api/users/u1'],
+      ['GET', '/api/users/u1/tokens'],
+      ['GET', '/api/users/u1/anything'],
+    ] as const) {
+      expect(as(method, path), `${method} ${path}`).toMatchObject({ kind: 'refuse', status: 403 });
+    }
+  });
+
   it('matches whole segments only and answers 404 no-route for the rest', () => {
     expect(route('/api/titlesx')).toMatchObject({ kind: 'refuse', status: 404, code: 'no-route' });
     expect(route('/api/bookmarks/1')).toMatchObject({ kind: 'refuse', status: 404 });

@@ -29,7 +29,12 @@ function matches(path: string, entry: (typeof ROUTE_TABLE)[number]): boolean {
  * replaced by `/v1` (and the query kept); `/api/me` is `/v1/users/<caller>`. Another user's
  * `/api/users/:id` is refused with 403 here, before any call.
  */
-export function resolveRoute(path: string, search: string, user: GatewayUser | undefined): Resolution {
+export function resolveRoute(
+  path: string,
+  search: string,
+  user: GatewayUser | undefined,
+  method = 'GET',
+): Resolution {
   const entry = ROUTE_TABLE.find((e) => matches(path, e));
   if (!entry) return { kind: 'refuse', status: 404, code: 'no-route', message: `no route for ${path}` };
   if (entry.service === null) return { kind: 'static', name: 'health' };
@@ -56,6 +61,22 @@ export function resolveRoute(path: string, search: string, user: GatewayUser | u
         message: 'you may only read your own user',
       };
     }
+    // a user reads themselves and mints tokens for themselves; billing (plan, subscription) and
+    // everything else about users is the operator's
+    const rest = path.slice(`/api/users/${raw}`.length);
+    const allowed =
+      (rest === '' && (method === 'GET' || method === 'HEAD')) || (rest === '/tokens' && method === 'POST');
+    if (!allowed) {
+      return {
+        kind: 'refuse',
+        status: 403,
+        code: rest === '/subscription' ? 'billing-is-the-operators' : 'forbidden',
+        message:
+          rest === '/subscription'
+            ? 'plans and subscriptions are changed by the operator, not through the API'
+            : 'you may read your own user and mint tokens for yourself (POST /api/users/<id>/tokens)',
+      };
+    }
   }
   return {
     kind: 'route',
@@ -71,7 +92,7 @@ export function routingFilter(): Filter {
     order: 50,
     shouldFilter: () => true,
     apply(ctx) {
-      const r = resolveRoute(ctx.path, ctx.search, ctx.user);
+      const r = resolveRoute(ctx.path, ctx.search, ctx.user, ctx.method);
       if (r.kind === 'route') ctx.route = r.route;
       else if (r.kind === 'refuse') ctx.response = jsonError(r.status, r.code, r.message);
     },
