@@ -24,7 +24,7 @@ export default class Ingest extends FlixCommand {
     genres: Flags.string({ description: 'comma-separated genres', default: '' }),
     year: Flags.integer({ description: 'release year', min: 1870, max: 2100 }),
     regions: Flags.string({
-      description: 'comma-separated ISO country codes it is licensed in',
+      description: 'comma-separated ISO 3166-1 country codes it is licensed in (* for everywhere)',
       default: 'US',
     }),
     wait: Flags.boolean({
@@ -59,7 +59,7 @@ export default class Ingest extends FlixCommand {
           title: flags.title,
           year: flags.year ?? null,
           genres: list(flags.genres),
-          regions: list(flags.regions).map((x) => x.toUpperCase()),
+          regions: flags.regions.split(','),
           wait: flags.wait,
           timeoutMs: flags.timeout * 1000,
         },

@@ -35,7 +35,20 @@ export abstract class FlixCommand extends Command {
     return super.finally(err);
   }
 
-  protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
+  protected override async catch(
+    err: Error & { exitCode?: number; oclif?: { exit?: number } },
+  ): Promise<unknown> {
+    // a flag or argument oclif could not parse is a usage error (exit 2) with --json or without
+    if (!(err instanceof FlixError) && err.oclif?.exit === 2) {
+      const lines = err.message
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('See more help'));
+      err = new FlixError(lines.join(' ').replace(/^Parsing /, ''), {
+        code: 'usage',
+        nextStep: `\`${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help\` shows the flags and examples`,
+      });
+    }
     if (err instanceof FlixError) {
       if (this.jsonEnabled()) {
         process.stdout.write(`${JSON.stringify(err.toJSON(), null, 2)}\n`);

@@ -5,6 +5,7 @@ import type { Producer } from 'kafkajs';
 import type { ClusterEndpoints } from '../cluster/endpoints.js';
 import { clusterSecrets } from '../cluster/secrets.js';
 import { FlixError } from '../core/errors.js';
+import { parseRegionList } from '../core/regions.js';
 import { type Db, mysqlPool } from '../engines/mysql/client.js';
 import { originClient } from '../engines/origin/client.js';
 import { type MultipartProgress, multipartUpload } from '../engines/origin/objects.js';
@@ -12,7 +13,7 @@ import { MediaError } from '../media/errors.js';
 import { validateSource } from '../media/source-check.js';
 import { ensureTopics, kafkaFor, publishEvent, topics } from '../platform/events.js';
 import { runningClusterEndpoints } from '../runtime/index.js';
-import { titleId as makeTitleId, titleKey } from '../services/catalog/contract.js';
+import { checkTitleName, titleId as makeTitleId, titleKey } from '../services/catalog/contract.js';
 import {
   ensureCatalogSchema,
   findTitleByKey,
@@ -66,8 +67,37 @@ export interface IngestRequest {
 
 export type UploadProgress = MultipartProgress & { titleId: string };
 
-export const originalKey = (id: string, file: string) =>
-  `originals/${id}/source${extname(file).toLowerCase() || '.bin'}`;
+/** The original's key: ASCII whatever the file's name (an extension in another script becomes .bin). */
+export const originalKey = (id: string, file: string) => {
+  const ext = extname(file).toLowerCase();
+  return `originals/${id}/source${/^\.[a-z0-9]{1,10}$/.test(ext) ? ext : '.bin'}`;
+};
+
+/** A request's title, genres and regions as they will be stored, or a usage error saying what is wrong. */
+export function checkIngestRequest(req: IngestRequest): IngestRequest {
+  const t = checkTitleName(req.title);
+  if (!t.ok) {
+    throw new FlixError(`--title ${JSON.stringify(req.title)}: ${t.problem}`, {
+      code: 'usage',
+      nextStep: 'nothing was uploaded; give another --title',
+    });
+  }
+  const genres = [...new Set(req.genres.map((g) => g.trim().toLowerCase()).filter(Boolean))];
+  for (const g of genres) {
+    if ([...g].length > 32 || /[\u0000-\u001f,]/.test(g)) {
+      throw new FlixError(`--genres: '${g}' is not a genre (at most 32 characters, no commas)`, {
+        code: 'usage',
+      });
+    }
+  }
+  if (req.regions.length === 0) {
+    throw new FlixError('--regions: a title is licensed somewhere', {
+      code: 'usage',
+      nextStep: 'e.g. --regions US,DE (or --regions * for everywhere)',
+    });
+  }
+  return { ...req, title: t.name, genres, regions: parseRegionList(req.regions.join(',')) };
+}
 
 /**
  * Upload step of `flix ingest`: validate with ffprobe before anything is written, refuse a title
@@ -79,6 +109,7 @@ export async function ingestUpload(
   req: IngestRequest,
   opts: { onProgress?: (p: UploadProgress) => void; signal?: AbortSignal } = {},
 ): Promise<string> {
+  req = checkIngestRequest(req);
   const file = resolve(req.file);
   let media: Awaited<ReturnType<typeof validateSource>>;
   try {

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FlixError } from '../core/errors.js';
 import { userTokenFile } from '../core/paths.js';
+import { parseRegion } from '../core/regions.js';
 import { ConnectError } from '../platform/http/client.js';
 import { readErrorBody } from '../platform/http/error-body.js';
 import { inOrder, retryElsewhere } from '../platform/retry-elsewhere.js';
@@ -77,12 +78,27 @@ export interface CreatedUser {
   expiresAt: string;
 }
 
+/** A user name as the users service takes it: checked here so a bad one is a usage error (exit 2). */
+export function checkUserName(name: string): string {
+  if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(name)) {
+    throw new FlixError(
+      `'${name}' is not a user name: 1-32 lowercase letters, digits, _ or -, starting with a letter or digit`,
+      {
+        code: 'usage',
+        nextStep: 'e.g. `flix users create alice`',
+      },
+    );
+  }
+  return name;
+}
+
 /** `flix users create`: a user with an active subscription and a first token (kept for `--user`). */
 export async function createUser(
   cluster: string,
   u: { name: string; plan: string; region: string; tokenTtlSeconds: number },
 ): Promise<CreatedUser & { tokenFile: string }> {
-  const created = await usersCall<CreatedUser>(cluster, 'POST', '/v1/users', u);
+  const checked = { ...u, name: checkUserName(u.name), region: parseRegion(u.region) };
+  const created = await usersCall<CreatedUser>(cluster, 'POST', '/v1/users', checked);
   return { ...created, tokenFile: await saveUserToken(cluster, u.name, created.token) };
 }
 
@@ -108,6 +124,20 @@ export async function issueToken(
     },
   );
   return { ...issued, tokenFile: save ? await saveUserToken(cluster, issued.user.name, issued.token) : null };
+}
+
+/** `flix users plan`: the operator changes a user's plan and/or the state of the subscription. */
+export async function changeSubscription(
+  cluster: string,
+  user: string,
+  change: { plan?: string; status?: 'active' | 'cancelled' },
+): Promise<User> {
+  return usersCall<User>(cluster, 'PUT', `/v1/users/${encodeURIComponent(user)}/subscription`, change);
+}
+
+/** `flix users delete`: the user, their subscription and every token they had. */
+export async function deleteUser(cluster: string, user: string): Promise<void> {
+  await usersCall(cluster, 'DELETE', `/v1/users/${encodeURIComponent(user)}`);
 }
 
 /** `flix users list`. */

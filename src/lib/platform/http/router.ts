@@ -26,6 +26,7 @@ export class HttpError extends Error {
   }
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const callers = new WeakMap<IncomingMessage, string>();
 
 /** Records who sent a request, once the service host has checked its internal token. */
@@ -268,7 +269,12 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return undefined;
-  const text = Buffer.concat(chunks).toString('utf8');
+  let text: string;
+  try {
+    text = strictUtf8.decode(Buffer.concat(chunks));
+  } catch {
+    throw new HttpError(400, 'invalid-request', 'the request body is not valid UTF-8');
+  }
   try {
     return JSON.parse(text);
   } catch {

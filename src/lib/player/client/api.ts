@@ -89,7 +89,7 @@ export function apiError(
       return new FlixError(`${what} is forbidden for this user`, {
         code: 'usage',
         details,
-        nextStep: `\`flix users show ${user}${name}\` shows the user's plan and subscription`,
+        nextStep: `\`flix users list${name}\` shows the user's plan and subscription`,
       });
     case 404:
       if (code === 'no-route') {

@@ -41,9 +41,40 @@ export function titleId(title: string, random: string): string {
   return `${slug || 'title'}-${random}`;
 }
 
-/** How titles are compared for "already exists": case, accents and spacing do not count. */
+/** Longest title name, in characters (a title is also a path segment of the API). */
+export const MAX_TITLE_CHARS = 200;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** Invisible marks that only steer direction or break words: two names differing by them look alike. */
+const INVISIBLE = /[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+/**
+ * A title name as given, or why it cannot be one: any script and emoji are fine; surrounding
+ * spaces are dropped; empty, only spaces, control characters, broken UTF-16 or more than
+ * MAX_TITLE_CHARS characters are not.
+ */
+export function checkTitleName(raw: string): { ok: true; name: string } | { ok: false; problem: string } {
+  const name = raw.trim();
+  if (name.replace(INVISIBLE, '').trim() === '')
+    return { ok: false, problem: 'a title needs at least one visible character' };
+  if (CONTROL.test(name))
+    return { ok: false, problem: 'a title cannot hold control characters (tabs, line breaks)' };
+  if (LONE_SURROGATE.test(name)) return { ok: false, problem: 'the title is not valid Unicode' };
+  const chars = [...name].length;
+  if (chars > MAX_TITLE_CHARS)
+    return {
+      ok: false,
+      problem: `a title has at most ${MAX_TITLE_CHARS} characters (this one has ${chars})`,
+    };
+  return { ok: true, name };
+}
+
+/** How titles are compared for "already exists": case, accents, spacing and invisible marks do not count. */
 export function titleKey(title: string): string {
   return title
+    .replace(INVISIBLE, '')
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()

@@ -9,9 +9,6 @@ import {
 } from '../../engines/mysql/client.js';
 import type { PublishedMedia } from './contract.js';
 
-/** Longest title name, in characters (a title is also a path segment of the API). */
-export const MAX_TITLE_CHARS = 200;
-
 /**
  * The titles table: one row per title, the source of truth for its status (idempotent; run by
  * every writer). Names are utf8mb4 in any script; ids and keys are ASCII.

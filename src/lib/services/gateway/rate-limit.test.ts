@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../testing/fake-clock.js';
 import { FilterChain } from './chain.js';
 import { createContext } from './filter.js';
-import { rateLimitFilter, rateLimitKey, TokenBucketLimiter } from './rate-limit.js';
+import { ClusterRateLimiter, rateLimitFilter, rateLimitKey, TokenBucketLimiter } from './rate-limit.js';
 
 describe('TokenBucketLimiter', () => {
   it('allows a burst, refuses with the right Retry-After, and refills with time', async () => {
@@ -72,5 +72,61 @@ describe('rateLimitFilter', () => {
     expect(limited.response?.status).toBe(429);
     expect(limited.response?.headers['retry-after']).toBe('4');
     expect((await chain.run(alice)).response).toBeUndefined();
+  });
+});
+
+describe('ClusterRateLimiter', () => {
+  /** Counters as the shared store keeps them: one count per key, whichever gateway asks. */
+  function sharedCounts(up = { value: true }) {
+    const counts = new Map<string, number>();
+    return {
+      up,
+      counter: {
+        async count(key: string) {
+          if (!up.value) return null;
+          const n = (counts.get(key) ?? 0) + 1;
+          counts.set(key, n);
+          return n;
+        },
+      },
+    };
+  }
+
+  it('holds the limit across gateways: two gateways share one window of `burst` requests', async () => {
+    const clock = new FakeClock(10_000);
+    const { counter } = sharedCounts();
+    const gateway = () =>
+      new ClusterRateLimiter({
+        capacity: 10,
+        refillPerSecond: 5,
+        counter,
+        local: new TokenBucketLimiter({ capacity: 10, refillPerSecond: 5, clock }),
+        clock,
+      });
+    const [a, b] = [gateway(), gateway()];
+    const results = [];
+    for (let i = 0; i < 10; i++) results.push(await (i % 2 ? a : b).take('user:u1'));
+    expect(results.every((r) => r.allowed)).toBe(true);
+    const over = await a.take('user:u1');
+    // the window is burst / rps = 2 s long; it started at 10 s, so 2 s are left
+    expect(over).toMatchObject({ allowed: false, retryAfterSeconds: 2 });
+    await clock.advance(2000);
+    expect((await b.take('user:u1')).allowed).toBe(true);
+  });
+
+  it('limits alone with its own bucket while the shared counters cannot be asked', async () => {
+    const clock = new FakeClock(0);
+    const { counter, up } = sharedCounts();
+    up.value = false;
+    const limiter = new ClusterRateLimiter({
+      capacity: 2,
+      refillPerSecond: 1,
+      counter,
+      local: new TokenBucketLimiter({ capacity: 2, refillPerSecond: 1, clock }),
+      clock,
+    });
+    expect([(await limiter.take('k')).allowed, (await limiter.take('k')).allowed]).toEqual([true, true]);
+    expect((await limiter.take('k')).allowed).toBe(false);
+    expect(limiter.counts).toEqual({ shared: 0, local: 3 });
   });
 });

@@ -113,6 +113,56 @@ export class TokenBucketLimiter {
   }
 }
 
+/** A counter every gateway shares (EVCache's owner-node counters). */
+export interface SharedCounter {
+  /** the count after adding one (the counter lives `ttlSeconds`), or null when it cannot be asked */
+  count(key: string, ttlSeconds: number): Promise<number | null>;
+}
+
+export interface Limiter {
+  take(key: string): TakeResult | Promise<TakeResult>;
+}
+
+/**
+ * A per-key limit shared by every gateway of the cluster, so a user gets the configured rate
+ * whichever gateway each request reaches: a count per window in the key's owner memcached node,
+ * `capacity` requests per window of `capacity / refillPerSecond` seconds (at least 1 s) — the
+ * bucket's burst, refilled at its rate. When the shared counters cannot be asked (the owner node
+ * is down or slow, and the isolation around it has opened), each gateway limits alone with its
+ * own token bucket until they can.
+ */
+export class ClusterRateLimiter implements Limiter {
+  private readonly windowMs: number;
+  readonly counts = { shared: 0, local: 0 };
+
+  constructor(
+    private readonly options: {
+      capacity: number;
+      refillPerSecond: number;
+      counter: SharedCounter;
+      local: TokenBucketLimiter;
+      clock?: Clock;
+    },
+  ) {
+    this.windowMs = Math.max(1000, Math.round((options.capacity / options.refillPerSecond) * 1000));
+  }
+
+  async take(key: string): Promise<TakeResult> {
+    const now = (this.options.clock ?? systemClock).now();
+    const window = Math.floor(now / this.windowMs);
+    const n = await this.options.counter.count(`rl:${key}:${window}`, Math.ceil(this.windowMs / 1000) + 1);
+    if (n === null) {
+      this.counts.local++;
+      return this.options.local.take(key);
+    }
+    this.counts.shared++;
+    if (n <= this.options.capacity)
+      return { allowed: true, retryAfterSeconds: 0, remaining: this.options.capacity - n };
+    const left = (window + 1) * this.windowMs - now;
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(left / 1000)), remaining: 0 };
+  }
+}
+
 /** The rate-limit key of a request: the user once authenticated, else the client IP. */
 export function rateLimitKey(ctx: RequestContext): string {
   return ctx.user ? `user:${ctx.user.id}` : `ip:${ctx.clientIp}`;
@@ -120,7 +170,7 @@ export function rateLimitKey(ctx: RequestContext): string {
 
 /** An inbound filter that answers 429 with Retry-After when the request's key is out of tokens. */
 export function rateLimitFilter(options: {
-  limiter: TokenBucketLimiter;
+  limiter: Limiter;
   name?: string;
   order?: number;
   key?: (ctx: RequestContext) => string;
@@ -131,8 +181,8 @@ export function rateLimitFilter(options: {
     type: 'inbound',
     order: options.order ?? 20,
     shouldFilter: () => true,
-    apply(ctx) {
-      const result = options.limiter.take(key(ctx));
+    async apply(ctx) {
+      const result = await options.limiter.take(key(ctx));
       if (!result.allowed) {
         ctx.response = jsonError(429, 'rate-limited', 'Too many requests; slow down.', {
           retryAfterSeconds: result.retryAfterSeconds,

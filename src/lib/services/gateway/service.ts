@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EvCache } from '../../platform/evcache.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { errorBody } from '../../platform/http/error-body.js';
 import { callerOf, Router, sendJson } from '../../platform/http/router.js';
 import { OPERATOR } from '../../platform/internal-auth.js';
+import { isolation } from '../../platform/resilience/index.js';
 import { FilterChain, FilterChainError } from './chain.js';
 import { jsonError } from './errors.js';
 import { createContext } from './filter.js';
@@ -11,7 +13,7 @@ import { gatewayFilters } from './filters/index.js';
 import { upstreamFailureCode } from './filters/proxy.js';
 import { TokenCache } from './filters/token-cache.js';
 import { GatewayMetrics } from './metrics.js';
-import { TokenBucketLimiter } from './rate-limit.js';
+import { ClusterRateLimiter, TokenBucketLimiter } from './rate-limit.js';
 import { TOP_TITLES_REFRESH_MS, TopTitles } from './top-titles.js';
 
 /** The gateway's settings from the cluster file (`services.gateway`), with the schema's defaults. */
@@ -196,9 +198,32 @@ export async function startGateway(ctx: ServiceContext): Promise<ServiceHandle> 
     capacity: Math.max(1, Math.round(settings.rateLimit.perIp.burst)),
     refillPerSecond: settings.rateLimit.perIp.rps,
   });
-  const perUser = new TokenBucketLimiter({
-    capacity: Math.max(1, Math.round(settings.rateLimit.perUser.burst)),
+  // a user's limit holds across every gateway: counted in EVCache (see ClusterRateLimiter)
+  const cache = new EvCache(ctx.endpoints, zone);
+  const counterIsolation = isolation<number | null>('rate-limit-counters', {
+    timeoutMs: 50,
+    maxConcurrent: 256,
+    breaker: { minimumRequests: 5, halfOpenAfterMs: 5000, windowMs: 10_000 },
+  });
+  const perUserCapacity = Math.max(1, Math.round(settings.rateLimit.perUser.burst));
+  const perUserLocal = new TokenBucketLimiter({
+    capacity: perUserCapacity,
     refillPerSecond: settings.rateLimit.perUser.rps,
+  });
+  const perUser = new ClusterRateLimiter({
+    capacity: perUserCapacity,
+    refillPerSecond: settings.rateLimit.perUser.rps,
+    local: perUserLocal,
+    counter: {
+      count: (key, ttl) =>
+        counterIsolation
+          .execute(async () => {
+            const n = await cache.count(key, ttl);
+            if (n === null) throw new Error('the owner node of the counter did not answer');
+            return n;
+          })
+          .catch(() => null),
+    },
   });
   const topTitles = new TopTitles(
     async () => (await ctx.services.call('catalog', { path: '/v1/titles?limit=10' })).body,
@@ -223,6 +248,19 @@ export async function startGateway(ctx: ServiceContext): Promise<ServiceHandle> 
 
   // filter errors are logged at most once per filter per 10 s, with how many were not logged
   const errorLog = new Map<string, { at: number; suppressed: number }>();
+  // upstream failures at most once a second per service (a failing dependency fails many calls)
+  const upstreamLog = new Map<string, { at: number; suppressed: number }>();
+  const logUpstream = (message: string, fields: Record<string, unknown>) => {
+    const key = String(fields.service);
+    const now = Date.now();
+    const seen = upstreamLog.get(key);
+    if (seen && now - seen.at < 1000) {
+      seen.suppressed++;
+      return;
+    }
+    ctx.log(message, { ...fields, suppressed: seen?.suppressed ?? 0 });
+    upstreamLog.set(key, { at: now, suppressed: 0 });
+  };
   const chain = new FilterChain(
     gatewayFilters({
       instance,
@@ -236,6 +274,7 @@ export async function startGateway(ctx: ServiceContext): Promise<ServiceHandle> 
       services: ctx.services,
       topTitles,
       metrics,
+      log: logUpstream,
     }),
     {
       onFilterError(filter, error) {
@@ -262,7 +301,7 @@ export async function startGateway(ctx: ServiceContext): Promise<ServiceHandle> 
       const now = Date.now();
       tokens.sweep(now);
       perIp.sweep();
-      perUser.sweep();
+      perUserLocal.sweep();
     }, 30_000),
   ];
   // an aggregate line a minute instead of a line per request
@@ -280,6 +319,7 @@ export async function startGateway(ctx: ServiceContext): Promise<ServiceHandle> 
     router: new GatewayHttp(chain, { instance, zone, maxBodyBytes: settings.maxBodyBytes }),
     async stop() {
       for (const t of timers) clearInterval(t);
+      cache.close();
     },
     status: () => ({
       instance,
@@ -288,9 +328,13 @@ export async function startGateway(ctx: ServiceContext): Promise<ServiceHandle> 
       metrics: metrics.snapshot(),
       filters: chain.describe(),
       tokenCache: tokens.stats(),
-      rateLimiters: { perIpKeys: perIp.size, perUserKeys: perUser.size },
+      rateLimiters: {
+        perIpKeys: perIp.size,
+        perUserLocalKeys: perUserLocal.size,
+        perUserCounted: { ...perUser.counts },
+      },
       topTitles: topTitles.status(),
-      breakers: ctx.services.snapshot(),
+      breakers: [...ctx.services.snapshot(), counterIsolation.snapshot()],
     }),
   };
 }

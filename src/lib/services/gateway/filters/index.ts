@@ -1,7 +1,7 @@
 import type { ServiceClient } from '../../../platform/service-client.js';
 import type { Filter } from '../filter.js';
 import type { GatewayMetrics } from '../metrics.js';
-import { rateLimitFilter, type TokenBucketLimiter } from '../rate-limit.js';
+import { type Limiter, rateLimitFilter } from '../rate-limit.js';
 import type { TopTitles } from '../top-titles.js';
 import { authFilter, type VerifyToken } from './auth.js';
 import { compressionFilter } from './compression.js';
@@ -20,13 +20,15 @@ export interface GatewayFilterDeps {
   zone: string | null;
   maxBodyBytes: number;
   canaryPercent: number;
-  perIp: TokenBucketLimiter;
-  perUser: TokenBucketLimiter;
+  perIp: Limiter;
+  perUser: Limiter;
   tokens: TokenCache;
   verify: VerifyToken;
   services: ServiceClient;
   topTitles: TopTitles;
   metrics: GatewayMetrics;
+  /** where upstream failures are logged (with their trace ids) */
+  log?: (message: string, fields: Record<string, unknown>) => void;
 }
 
 /**
@@ -53,6 +55,7 @@ export function gatewayFilters(d: GatewayFilterDeps): Filter[] {
     proxyFilter({
       services: d.services,
       fallbacks: { recommendations: (reason) => d.topTitles.fallback(reason) },
+      log: d.log,
     }),
     diagnosticsFilter({ instance: d.instance }),
     compressionFilter(),

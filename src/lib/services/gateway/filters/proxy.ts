@@ -19,11 +19,19 @@ export function upstreamFailureCode(error: unknown): 'circuit-open' | 'no-instan
   return 'upstream-failed';
 }
 
-function upstreamFailureMessage(service: string, error: unknown): string {
+/**
+ * What a client is told of a failed upstream call: which service, and how it failed — never the
+ * service's own error text (a database's or an engine's words stay in the logs, under the trace id).
+ */
+export function upstreamFailureMessage(service: string, error: unknown): string {
   if (error instanceof BrokenCircuitError) return `the circuit to ${service} is open; try again shortly`;
   if (error instanceof TimeoutError) return `${service} did not answer in ${error.timeoutMs} ms`;
-  if (error instanceof UpstreamError) return error.message;
-  return `${service} failed: ${error instanceof Error ? error.message : String(error)}`;
+  if (error instanceof UpstreamError) {
+    return error.status === 503 && error.message.startsWith('no instance')
+      ? `no instance of ${service} is available`
+      : `${service} failed (${error.status}); try again shortly`;
+  }
+  return `${service} could not be reached; try again shortly`;
 }
 
 /** The body of a service's answer as text, the way it was sent (JSON re-serialised). */
@@ -44,6 +52,8 @@ export type RouteFallback = (reason: DegradedReason) => unknown;
 export function proxyFilter(options: {
   services: ServiceClient;
   fallbacks?: Record<string, RouteFallback>;
+  /** where an upstream failure is logged in full, with the trace id */
+  log?: (message: string, fields: Record<string, unknown>) => void;
 }): Filter {
   const { services } = options;
   const fallbacks = options.fallbacks ?? {};
@@ -98,6 +108,12 @@ export function proxyFilter(options: {
         }
       } catch (error) {
         ctx.upstream = { instance: '-', zone: null, ms: performance.now() - started };
+        options.log?.('upstream failed', {
+          service: route.service,
+          path: route.path,
+          traceId: ctx.trace?.traceId,
+          error: error instanceof Error ? error.message : String(error),
+        });
         ctx.response = jsonError(
           503,
           upstreamFailureCode(error),

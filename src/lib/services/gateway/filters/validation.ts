@@ -1,6 +1,8 @@
 import { jsonError } from '../errors.js';
 import type { Filter, RequestContext } from '../filter.js';
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Longest path segment accepted (an id or a title name), after decoding. */
 export const MAX_SEGMENT_CHARS = 200;
 /** Most path segments accepted. */
@@ -26,7 +28,8 @@ export function pathProblem(path: string): string | null {
     if (segment === '.' || segment === '..') return 'the path has a "." or ".." segment';
     if (segment.includes('/') || segment.includes('\\')) return 'a path segment holds an encoded slash';
     if (CONTROL.test(segment)) return 'a path segment holds a control character';
-    if (segment.length > MAX_SEGMENT_CHARS)
+    // characters, not UTF-16 units: a 200-character title in emoji is still a title
+    if (segment.length > MAX_SEGMENT_CHARS && [...segment].length > MAX_SEGMENT_CHARS)
       return `a path segment is longer than ${MAX_SEGMENT_CHARS} characters`;
   }
   return null;
@@ -77,8 +80,15 @@ export function validationFilter(options: { maxBodyBytes: number }): Filter {
         );
         return;
       }
+      let text: string;
       try {
-        ctx.json = JSON.parse(body.toString('utf8'));
+        text = strictUtf8.decode(body);
+      } catch {
+        ctx.response = jsonError(400, 'invalid-request', 'the request body is not valid UTF-8');
+        return;
+      }
+      try {
+        ctx.json = JSON.parse(text);
       } catch {
         ctx.response = jsonError(400, 'malformed-json', 'the request body is not valid JSON');
       }
