@@ -8,7 +8,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopbackPorts } from '../src/lib/cluster/ports.js';
 import { clusterSecrets } from '../src/lib/cluster/secrets.js';
-import { mysqlCredentials, originBucket } from '../src/lib/engines/credentials.js';
+import { originBucket } from '../src/lib/engines/credentials.js';
 import { signedTitleUrl } from '../src/lib/engines/edge/signing.js';
 import { originClient } from '../src/lib/engines/origin/client.js';
 import { flix, groupAlive, pidAlive, waitFor } from './helpers/cli.js';
@@ -139,7 +139,14 @@ describe('a native CI cluster', () => {
 
   it('MySQL: writes and reads a row as the flix user', async () => {
     const [host, port] = endpoint('mysql').split(':');
-    const conn = await mysql.createConnection({ host, port: Number(port), ...mysqlCredentials });
+    const { mysqlPassword } = await clusterSecrets(name);
+    const conn = await mysql.createConnection({
+      host,
+      port: Number(port),
+      user: 'flix',
+      password: mysqlPassword,
+      database: 'flix',
+    });
     try {
       await conn.query('CREATE TABLE IF NOT EXISTS itest_users (id INT PRIMARY KEY, name VARCHAR(64))');
       await conn.query('REPLACE INTO itest_users VALUES (1, ?)', ['alice']);
@@ -187,19 +194,18 @@ describe('a native CI cluster', () => {
   });
 
   it('origin and edges: put an object, get it back, and through each edge twice (MISS then HIT)', async () => {
-    const s3 = originClient(endpoint('origin'));
+    const s3 = originClient(endpoint('origin'), await clusterSecrets(name));
     const body = Buffer.from(`segment ${randomUUID()}`);
     // edges serve only signed URLs of title objects (docs/control-plane.md)
     const key = `titles/itest-${randomUUID()}/seg-0001.m4s`;
     try {
-      // edges serve only public-read objects: they never forward credentials to the origin
+      // a private object (the origin refuses strangers); the edges sign their own requests for it
       await s3.send(
         new PutObjectCommand({
           Bucket: originBucket,
           Key: key,
           Body: body,
           ContentType: 'video/iso.segment',
-          ACL: 'public-read',
         }),
       );
       const got = await s3.send(new GetObjectCommand({ Bucket: originBucket, Key: key }));

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flix, repoRoot, sleep, waitFor } from './helpers/cli.js';
 import { synthClip } from './helpers/clips.js';
-import { type Component, SHARED_CLUSTER, status } from './helpers/cluster.js';
+import { type Component, operatorHeaders, SHARED_CLUSTER, status } from './helpers/cluster.js';
 import { httpCall } from './helpers/http.js';
 
 /**
@@ -271,7 +271,9 @@ describe('playback through the control plane', () => {
     for (const c of zoneB) freeze(c, true);
     try {
       const target = async (id: string) =>
-        (await httpCall(elb, 'GET', '/status')).json.status.targets.find((t: { id: string }) => t.id === id);
+        (
+          await httpCall(elb, 'GET', '/status', { headers: await operatorHeaders() })
+        ).json.status.targets.find((t: { id: string }) => t.id === id);
       await waitFor(
         'the ELB to take gateway-b out',
         async () => (await target('gateway-b-1')).healthy === false,

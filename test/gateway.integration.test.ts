@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { flix, waitFor } from './helpers/cli.js';
-import { type Component, SHARED_CLUSTER, status } from './helpers/cluster.js';
+import { type Component, operatorHeaders, SHARED_CLUSTER, status } from './helpers/cluster.js';
 import { type Answer, httpCall } from './helpers/http.js';
 
 /**
  * The public entry point end to end: the CI cluster with low per-user rate limits, every request
  * through the ELB to a gateway of some zone and on to the services, as a client would make it.
- * The token checks need the users service (POST /v1/users, /v1/users/:id/tokens, /v1/tokens/verify).
+ * The token checks need the users service (POST /v1/users, /v1/users/:id/tokens, /v1/tokens/verify),
+ * which the test calls as the operator does: with the cluster's internal token.
  */
 const name = SHARED_CLUSTER;
 let elb = '';
@@ -29,6 +30,7 @@ async function newUser(role: string): Promise<{ id: string; token: string }> {
   const r = await call('POST', '/v1/users', {
     base: users.endpoint,
     body: JSON.stringify({ name: userName, plan: 'standard', region: 'us' }),
+    headers: await operatorHeaders(),
   });
   expect(r.status, r.text).toBeLessThan(300);
   return { id: r.json.user.id, token: r.json.token };
@@ -152,7 +154,7 @@ describe('the ELB and the gateways', () => {
 
   it('shows targets with health and request counts in the ELB /status', async () => {
     const e = components.find((c) => c.name.startsWith('elb')) as { endpoint: string };
-    const r = await call('GET', '/status', { base: e.endpoint });
+    const r = await call('GET', '/status', { base: e.endpoint, headers: await operatorHeaders() });
     const targets = r.json.status.targets as Array<{ id: string; healthy: boolean; requests: number }>;
     expect(targets.map((t) => t.id).sort()).toEqual(['gateway-a-1', 'gateway-b-1']);
     for (const t of targets) {
@@ -189,6 +191,7 @@ describe('the ELB and the gateways', () => {
     const t = await call('POST', `/v1/users/${me.id}/tokens`, {
       base: users.endpoint,
       body: JSON.stringify({ ttlSeconds: 1 }),
+      headers: await operatorHeaders(),
     });
     expect(t.status, t.text).toBeLessThan(300);
     await new Promise((r) => setTimeout(r, 2100));

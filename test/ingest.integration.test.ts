@@ -8,13 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterSecrets } from '../src/lib/cluster/secrets.js';
 import { originBucket } from '../src/lib/engines/credentials.js';
 import { signedTitleUrl, signTitlePrefix } from '../src/lib/engines/edge/signing.js';
-import { originClient } from '../src/lib/engines/origin/client.js';
 import { listKeys } from '../src/lib/engines/origin/objects.js';
 import { filesInMpd } from '../src/lib/media/manifests/dash.js';
 import { filesInHlsPlaylist, resolveRef } from '../src/lib/media/manifests/hls.js';
 import { flix, repoRoot, waitFor } from './helpers/cli.js';
 import { synthClip } from './helpers/clips.js';
-import { type Component, SHARED_CLUSTER, status } from './helpers/cluster.js';
+import { type Component, operatorHeaders, originOf, SHARED_CLUSTER, status } from './helpers/cluster.js';
 
 /**
  * Ingest end to end on the shared CI cluster: a clip becomes a title any HLS or DASH player can stream
@@ -32,7 +31,7 @@ async function show(id: string) {
 }
 
 async function originKeys(prefix: string): Promise<string[]> {
-  const s3 = originClient(endpoint('origin'));
+  const s3 = await originOf();
   try {
     return await listKeys(s3, prefix);
   } finally {
@@ -202,7 +201,7 @@ describe('ingest on the CI cluster', () => {
       expect(answer.error, u).toMatchObject({ status: 403, code: 'forbidden' });
       expect(answer.error.message, u).toMatch(message);
     };
-    const token = url.split('/')[5] as string;
+    const token = url.split('/')[6] as string;
     const flipped = `${token.slice(0, 3)}${token[3] === 'A' ? 'B' : 'A'}${token.slice(4)}`;
     await forbidden(url.replace(`/${token}/`, `/${flipped}/`), /signature/);
     // this title's token on another title's path, and on another title's file; that file's own link works
@@ -378,7 +377,7 @@ describe('ingest on the CI cluster', () => {
       'a transcoder busy with a task',
       async () => {
         for (const c of (await status()).filter((x) => x.name.startsWith('transcoder-'))) {
-          const s = await (await fetch(`${c.endpoint}/status`)).json();
+          const s = await (await fetch(`${c.endpoint}/status`, { headers: await operatorHeaders() })).json();
           if (s.status?.current?.startsWith(id)) return c;
         }
         return null;

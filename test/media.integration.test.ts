@@ -186,11 +186,11 @@ describe('the good clip, probe to package', () => {
     const t0 = performance.now();
     pkg = await packageTitle({
       renditions: encoded.files,
-      audioFile: audio.output,
+      audio: [{ id: 'stereo', label: 'Stereo', file: audio.output }],
       outDir: out,
       segmentSeconds: ladder.segmentSeconds,
       displayAspectRatio: ladder.displayAspectRatio,
-      fps: ladder.fps,
+      frameRate: ladder.frameRate,
     });
     timings.package = (performance.now() - t0) / 1000;
     await makePoster({
@@ -226,11 +226,18 @@ describe('the good clip, probe to package', () => {
     expect(pkg.dashManifest).toBe('manifest.mpd');
     const check = await checkPackage(out, pkg);
     expect(check.problems).toEqual([]);
-    // 3 init segments + 2 segments for each of 2 renditions and the audio, 3 media playlists
-    expect(check.named.filter((f) => f.endsWith('.m4s'))).toHaveLength(9);
+    // 2 segments for each of 2 renditions and the audio, each track with its init segment
+    expect(check.named.filter((f) => f.endsWith('.m4s'))).toHaveLength(6);
+    expect(check.named.filter((f) => f.endsWith('/init.mp4')).sort()).toEqual([
+      'audio/stereo/init.mp4',
+      'video/240p/init.mp4',
+      'video/360p/init.mp4',
+    ]);
     for (const f of pkg.files) await access(join(out, f));
-    const brands = (await readFile(join(out, 'init-0.m4s'))).subarray(8, 28).toString('latin1');
+    const brands = (await readFile(join(out, 'video/360p/init.mp4'))).subarray(8, 28).toString('latin1');
     expect(brands).toContain('cmfc');
+    // beside the full manifests, a pair that offers 240p only
+    expect(pkg.capped).toEqual({ '240p': { hls: 'master-240p.m3u8', dash: 'manifest-240p.mpd' } });
   });
 
   it('has an HLS master with BANDWIDTH, RESOLUTION, CODECS and an audio group', async () => {
@@ -241,13 +248,15 @@ describe('the good clip, probe to package', () => {
       /BANDWIDTH=\d+,AVERAGE-BANDWIDTH=\d+,FRAME-RATE=30\.000,RESOLUTION=640x360,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="/,
     );
     expect(inf[1]).toMatch(/RESOLUTION=426x240,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"/);
-    expect(master).toMatch(/#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="[^"]+".*URI="media_2\.m3u8"/);
-    const [hi, lo] = pkg.variants;
+    expect(master).toMatch(
+      /#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="[^"]+".*CHANNELS="2".*URI="audio\/stereo\/playlist\.m3u8"/,
+    );
+    const [hi, lo] = pkg.model.video;
     expect(hi?.peakBitsPerSecond).toBeGreaterThan(lo?.peakBitsPerSecond ?? Infinity);
     expect(hi?.peakBitsPerSecond).toBeGreaterThanOrEqual(hi?.averageBitsPerSecond ?? Infinity);
-    const media = await readFile(join(out, 'media_0.m3u8'), 'utf8');
+    const media = await readFile(join(out, 'video/360p/playlist.m3u8'), 'utf8');
     expect(media).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
-    expect(filesInHlsPlaylist(media)).toEqual(['init-0.m4s', 'seg-0-00001.m4s', 'seg-0-00002.m4s']);
+    expect(filesInHlsPlaylist(media)).toEqual(['init.mp4', 'seg-00001.m4s', 'seg-00002.m4s']);
   });
 
   it('has a DASH MPD with a video and a separate audio adaptation set', async () => {
@@ -274,9 +283,10 @@ describe('the good clip, probe to package', () => {
   });
 
   it('puts a keyframe at every segment boundary of every rendition, and nowhere else', async () => {
-    for (const v of pkg.variants) {
-      expect(await checkHlsKeyframes(join(out, v.playlist), ladder.fps), v.name).toEqual([]);
-      const keyframes = await keyframeTimes(join(out, v.playlist));
+    for (const v of pkg.model.video) {
+      const playlist = join(out, v.dir, 'playlist.m3u8');
+      expect(await checkHlsKeyframes(playlist, ladder.fps), v.id).toEqual([]);
+      const keyframes = await keyframeTimes(playlist);
       expect(keyframes.map((k) => Math.round((k - (keyframes[0] ?? 0)) * 1000) / 1000)).toEqual([0, 4]);
     }
   });
@@ -420,7 +430,7 @@ describe('awkward sources come out right', () => {
     );
     const pkg = await packageTitle({
       renditions: files,
-      audioFile: null,
+      audio: [],
       outDir: join(dir, 'out'),
       segmentSeconds: ladder.segmentSeconds,
       displayAspectRatio: ladder.displayAspectRatio,
@@ -474,11 +484,11 @@ describe('awkward sources come out right', () => {
     await expect(encodeAudio({ source, ladder, output: join(dir, 'audio.m4a') })).rejects.toThrow(/silent/);
     const pkg = await packageTitle({
       renditions: files,
-      audioFile: null,
+      audio: [],
       outDir: join(dir, 'out'),
       segmentSeconds: ladder.segmentSeconds,
     });
-    expect(pkg.audioPlaylist).toBeNull();
+    expect(pkg.model.audio).toEqual([]);
     const master = await readFile(join(dir, 'out', pkg.hlsMaster), 'utf8');
     expect(master).not.toContain('TYPE=AUDIO');
     expect(master).toMatch(/CODECS="avc1\.[0-9a-f]{6}"\n/);
@@ -502,7 +512,7 @@ describe('awkward sources come out right', () => {
     const audio = await encodeAudio({ source, ladder, output: join(dir, 'son été.m4a') });
     const pkg = await packageTitle({
       renditions: files,
-      audioFile: audio.output,
+      audio: [{ id: 'stereo', label: 'Stereo', file: audio.output }],
       outDir: join(dir, 'sortie finale'),
       segmentSeconds: ladder.segmentSeconds,
     });
@@ -588,7 +598,7 @@ describe('failures', () => {
         renditions: [
           { rendition: { name: 'x', width: 2, height: 2 } as Rendition, file: fixture('good.mp4') },
         ],
-        audioFile: null,
+        audio: [],
         outDir: dir,
         segmentSeconds: 4,
       }),

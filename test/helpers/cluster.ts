@@ -31,3 +31,17 @@ export async function endpointOf(component: string, name = SHARED_CLUSTER): Prom
 export function unique(base: string): string {
   return `${base}-${process.pid}-${Date.now() % 100_000}`;
 }
+
+/** The headers the operator's commands send: the cluster's internal token, as `operator`. */
+export async function operatorHeaders(name = SHARED_CLUSTER): Promise<Record<string, string>> {
+  const { clusterSecrets } = await import('../../src/lib/cluster/secrets.js');
+  const { InternalSigner, OPERATOR } = await import('../../src/lib/platform/internal-auth.js');
+  return new InternalSigner((await clusterSecrets(name)).internalKey, OPERATOR).headers();
+}
+
+/** An S3 client of the cluster's origin with the cluster's own credentials. */
+export async function originOf(name = SHARED_CLUSTER) {
+  const { clusterSecrets } = await import('../../src/lib/cluster/secrets.js');
+  const { originClient } = await import('../../src/lib/engines/origin/client.js');
+  return originClient(await endpointOf('origin', name), await clusterSecrets(name));
+}

@@ -10,9 +10,9 @@ import { SHARED_CLUSTER } from '../helpers/cluster.js';
 /**
  * One CI cluster for every integration suite that can share it (they run one file at a time):
  * started once before the first suite, stopped after the last. Its definition is cluster/ci.yaml
- * with a catalog canary (the sharding tests) and a low per-user rate limit (the 429 test: five
- * requests a second is far above what a player sends through the API). Suites keep their titles
- * and users apart by name.
+ * with a catalog canary (the sharding tests), a low per-user rate limit (the 429 tests: five
+ * requests a second is far above what a player sends through the API) and a short stream lease
+ * (the plan test). Suites keep their titles and users apart by name.
  */
 export default async function setup(project: TestProject) {
   execFileSync('bash', [join(repoRoot, 'fixtures', 'make-fixtures.sh')], { stdio: 'inherit' });
@@ -20,6 +20,8 @@ export default async function setup(project: TestProject) {
   const doc = parseDocument(await readFile(join(repoRoot, 'cluster', 'ci.yaml'), 'utf8'));
   doc.setIn(['services', 'catalog'], { canary: 1 });
   doc.setIn(['services', 'gateway'], { rateLimit: { perUser: { rps: 5, burst: 10 } } });
+  // a silent play gives its stream slot back after 8 s (the plan test waits for it)
+  doc.setIn(['services', 'playback'], { streamLeaseSeconds: 8 });
   const file = join(dir, `${SHARED_CLUSTER}.yaml`);
   await writeFile(file, doc.toString());
   await flix(['down', '--name', SHARED_CLUSTER, '--purge']);

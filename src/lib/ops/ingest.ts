@@ -30,6 +30,8 @@ export interface DataPlane {
   endpoints: ClusterEndpoints;
   db: Db;
   s3: S3Client;
+  /** a Kafka producer, connected on first use and kept for every event after it */
+  producer(): Promise<Producer>;
   close(): Promise<void>;
 }
 
@@ -46,13 +48,25 @@ export async function openDataPlane(cluster: string): Promise<DataPlane> {
   await ensureCatalogSchema(db);
   await ensureIngestSchema(db);
   const s3 = originClient(endpoints.origin, secrets);
+  let producer: Promise<Producer> | null = null;
   return {
     endpoints,
     db,
     s3,
+    producer() {
+      producer ??= (async () => {
+        const kafka = kafkaFor(endpoints, 'flix-ingest');
+        await ensureTopics(kafka);
+        const p = kafka.producer({ allowAutoTopicCreation: false });
+        await p.connect();
+        return p;
+      })();
+      return producer;
+    },
     async close() {
       s3.destroy();
       await db.end();
+      if (producer) await (await producer.catch(() => null))?.disconnect();
     },
   };
 }
@@ -209,19 +223,11 @@ async function uploadAndAnnounce(
 }
 
 async function announce(plane: DataPlane, id: string, sourceKey: string): Promise<void> {
-  const kafka = kafkaFor(plane.endpoints, 'flix-ingest');
-  await ensureTopics(kafka);
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    await publishEvent(producer, topics.titleUploaded.name, id, {
-      type: 'title.uploaded',
-      titleId: id,
-      sourceKey,
-    });
-  } finally {
-    await producer.disconnect();
-  }
+  await publishEvent(await plane.producer(), topics.titleUploaded.name, id, {
+    type: 'title.uploaded',
+    titleId: id,
+    sourceKey,
+  });
 }
 
 export interface TitleProgress {
