@@ -4,7 +4,7 @@
  * CMAF (HLS + DASH over one set of segments), and the awkward sources (VFR, 10-bit, odd size,
  * vertical, rotated, silent, non-ASCII name, subtitles) come out right. No cluster needed.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { access, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Chunk,
+  checkConformance,
   checkHlsKeyframes,
   checkPackage,
   checkRendition,
@@ -245,9 +246,9 @@ describe('the good clip, probe to package', () => {
     const inf = master.split('\n').filter((l) => l.startsWith('#EXT-X-STREAM-INF:'));
     expect(inf).toHaveLength(2);
     expect(inf[0]).toMatch(
-      /BANDWIDTH=\d+,AVERAGE-BANDWIDTH=\d+,FRAME-RATE=30\.000,RESOLUTION=640x360,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="/,
+      /BANDWIDTH=\d+,AVERAGE-BANDWIDTH=\d+,RESOLUTION=640x360,FRAME-RATE=30\.000,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="/,
     );
-    expect(inf[1]).toMatch(/RESOLUTION=426x240,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"/);
+    expect(inf[1]).toMatch(/RESOLUTION=426x240,FRAME-RATE=30\.000,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"/);
     expect(master).toMatch(
       /#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="[^"]+".*CHANNELS="2".*URI="audio\/stereo\/playlist\.m3u8"/,
     );
@@ -537,6 +538,149 @@ describe('awkward sources come out right', () => {
     );
     expect(await readFile(join(outDir, 'subtitles/fra.vtt'), 'utf8')).toContain('Bonjour, le café — déjà !');
     expect(await readdir(join(outDir, 'subtitles'))).toEqual(['eng.vtt', 'fra.vtt']);
+  });
+});
+
+/** Probe → ladder (its top and bottom rung) → encode → audio (stereo and any 5.1) → package. */
+async function packageFixture(name: string, dir: string) {
+  const source = fixture(name);
+  const info = await validateSource(source);
+  const ladder = planLadder(info);
+  const rungs = [...new Set([ladder.video[0], ladder.video.at(-1)])] as Rendition[];
+  const { files } = await encodeLadder(
+    source,
+    ladder,
+    planChunks(ladder.durationSeconds, { segmentSeconds: ladder.segmentSeconds }),
+    dir,
+    rungs,
+  );
+  const audio = [];
+  if (ladder.audio) {
+    const stereo = await encodeAudio({ source, ladder, output: join(dir, 'stereo.m4a') });
+    audio.push({ id: 'stereo', label: 'Stereo', file: stereo.output });
+  }
+  if (ladder.surround) {
+    const surround = await encodeAudio({
+      source,
+      ladder,
+      output: join(dir, 'surround.m4a'),
+      track: 'surround',
+    });
+    audio.push({ id: 'surround', label: '5.1 Surround', file: surround.output });
+  }
+  const subtitlesDir = join(dir, 'subtitles-source');
+  const subtitles = info.subtitles.length ? (await extractSubtitles(source, info, subtitlesDir)).tracks : [];
+  const out = join(dir, 'out');
+  const pkg = await packageTitle({
+    renditions: files,
+    audio,
+    subtitles,
+    subtitlesDir,
+    outDir: out,
+    segmentSeconds: ladder.segmentSeconds,
+    displayAspectRatio: ladder.displayAspectRatio,
+    frameRate: ladder.frameRate,
+  });
+  return { ladder, pkg, out, dir };
+}
+
+/** RMS level of each channel of a file's first audio stream, dBFS. */
+function channelLevels(file: string): number[] {
+  const r = spawnSync(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-i',
+      file,
+      '-map',
+      '0:a:0',
+      '-af',
+      'astats=measure_overall=none:measure_perchannel=RMS_level',
+      '-f',
+      'null',
+      '-',
+    ],
+    { encoding: 'utf8' },
+  );
+  return [...r.stderr.matchAll(/RMS level dB: (-?[\d.]+|-inf)/g)].map((m) =>
+    m[1] === '-inf' ? Number.NEGATIVE_INFINITY : Number(m[1]),
+  );
+}
+
+describe('every kind of source comes out as manifests that describe its media exactly', () => {
+  // the conformance check of validation: each manifest's timeline against the segments' boxes
+  it.each([
+    'good.mp4',
+    'odd-1917x1079.mp4',
+    'vertical-1080x1920.mp4',
+    'vfr.mp4',
+    'tenbit.mp4',
+    'rotated.mp4',
+    'subtitles.mp4',
+    'surround.mov',
+    'prores.mov',
+    'silent.mp4',
+  ])('%s', async (name) => {
+    const { pkg, out } = await packageFixture(name, join(work, 'conformance', name));
+    expect(
+      await checkConformance({
+        hlsMaster: pkg.hlsMaster,
+        dashManifest: pkg.dashManifest,
+        read: (f) => readFile(join(out, f)),
+      }),
+    ).toEqual([]);
+    for (const capped of Object.values(pkg.capped)) {
+      expect(
+        await checkConformance({
+          hlsMaster: capped.hls,
+          dashManifest: capped.dash,
+          read: (f) => readFile(join(out, f)),
+        }),
+      ).toEqual([]);
+    }
+  });
+});
+
+describe('surround sound', () => {
+  let result: Awaited<ReturnType<typeof packageFixture>>;
+  beforeAll(async () => {
+    result = await packageFixture('surround.mov', join(work, 'surround'));
+  });
+
+  it('a 5.1 source gets a stereo track and a 5.1 AAC track, both offered by both manifests', async () => {
+    const { ladder, pkg, out } = result;
+    expect([ladder.audio?.channels, ladder.surround?.channels]).toEqual([2, 6]);
+    expect(pkg.model.audio.map((a) => [a.id, a.channels, a.codecs])).toEqual([
+      ['stereo', 2, 'mp4a.40.2'],
+      ['surround', 6, 'mp4a.40.2'],
+    ]);
+    const master = await readFile(join(out, pkg.hlsMaster), 'utf8');
+    expect(master).toMatch(/TYPE=AUDIO,GROUP-ID="audio",NAME="Stereo",CHANNELS="2",DEFAULT=YES/);
+    expect(master).toMatch(/TYPE=AUDIO,GROUP-ID="audio",NAME="5.1 Surround",CHANNELS="6",DEFAULT=NO/);
+    const mpd = await readFile(join(out, pkg.dashManifest), 'utf8');
+    expect(mpd.match(/audio_channel_configuration:2011" value="(\d)"/g)).toEqual([
+      'audio_channel_configuration:2011" value="2"',
+      'audio_channel_configuration:2011" value="6"',
+    ]);
+    const s = ffprobe(join(out, 'audio/surround/init.mp4'), 'stream=channels,channel_layout').streams[0];
+    expect(s).toMatchObject({ channels: 6, channel_layout: '5.1' });
+  });
+
+  it('keeps the centre channel in the stereo downmix, 3 dB down in each side, and in place in the 5.1', () => {
+    const { dir } = result;
+    const [centre] = channelLevels(fixture('surround.mov')).filter(Number.isFinite);
+    const stereo = channelLevels(join(dir, 'stereo.m4a'));
+    expect(stereo).toHaveLength(2);
+    for (const level of stereo) expect(Math.abs(level - ((centre as number) - 3))).toBeLessThan(1);
+    // AAC's 5.1 order: FL FR FC LFE BL BR — the tone is on the third channel only
+    const surround = channelLevels(join(dir, 'surround.m4a'));
+    expect(Math.abs((surround[2] as number) - (centre as number))).toBeLessThan(1);
+    for (const i of [0, 1, 3, 4, 5]) expect(surround[i]).toBeLessThan((centre as number) - 40);
+  });
+
+  it('a stereo source gets stereo only', async () => {
+    const ladder = planLadder(await validateSource(fixture('good.mp4')));
+    expect([ladder.audio?.channels, ladder.surround]).toEqual([2, null]);
   });
 });
 

@@ -19,11 +19,13 @@ const allowed: Record<string, readonly string[]> = {
   cluster: ['core'],
   engines: ['core', 'cluster'],
   media: ['core'],
+  load: ['core'],
+  chaos: ['core'],
   runtime: ['core', 'cluster', 'engines'],
   platform: ['core', 'cluster', 'engines'],
   services: ['core', 'cluster', 'engines', 'media', 'platform'],
   player: ['core', 'cluster', 'media', 'platform', 'services'],
-  ops: ['core', 'cluster', 'engines', 'media', 'runtime', 'platform', 'services', 'player'],
+  ops: ['core', 'cluster', 'engines', 'media', 'load', 'chaos', 'runtime', 'platform', 'services', 'player'],
 };
 
 function sources(dir: string, out: string[] = []): string[] {

@@ -24,12 +24,20 @@ export default async function setup(project: TestProject) {
   doc.setIn(['services', 'playback'], { streamLeaseSeconds: 8 });
   const file = join(dir, `${SHARED_CLUSTER}.yaml`);
   await writeFile(file, doc.toString());
+  // FLIX_KEEP_CLUSTER=1 (a developer's loop over one suite): reuse a running cluster, leave it up
+  const keep = process.env.FLIX_KEEP_CLUSTER === '1';
+  const running = keep ? await flix(['status', '--name', SHARED_CLUSTER, '--json']) : null;
+  if (running?.exitCode === 0 && running.json?.healthy === true) {
+    project.provide('clusterFile', running.json.clusterFile ?? file);
+    return async () => rm(dir, { recursive: true, force: true });
+  }
   await flix(['down', '--name', SHARED_CLUSTER, '--purge']);
   const r = await flix(['up', '--cluster', file, '--name', SHARED_CLUSTER, '--json']);
   if (r.exitCode !== 0)
     throw new Error(`flix up of the shared cluster failed (${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
   project.provide('clusterFile', file);
   return async () => {
+    if (keep) return; // its definition stays with it
     await flix(['down', '--name', SHARED_CLUSTER, '--purge']);
     await rm(dir, { recursive: true, force: true });
   };

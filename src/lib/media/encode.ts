@@ -142,6 +142,8 @@ export interface AudioJob extends EncodeOptions {
   ladder: Ladder;
   /** an .m4a path; written atomically */
   output: string;
+  /** the ladder's stereo (or mono) track, or its 5.1 one; default stereo */
+  track?: 'stereo' | 'surround';
 }
 
 /**
@@ -151,17 +153,29 @@ export interface AudioJob extends EncodeOptions {
  */
 export async function encodeAudio(job: AudioJob): Promise<EncodeResult> {
   const { ladder } = job;
-  if (!ladder.audio || ladder.source.audioIndex === null) {
-    throw new Error('encodeAudio: this title is silent (the ladder has no audio)');
+  const surround = job.track === 'surround';
+  const plan = surround ? ladder.surround : ladder.audio;
+  if (!plan || ladder.source.audioIndex === null) {
+    throw new Error(
+      surround
+        ? 'encodeAudio: this title has no 5.1 audio (its ladder has no surround track)'
+        : 'encodeAudio: this title is silent (the ladder has no audio)',
+    );
   }
+  // The stereo downmix is ffmpeg's (-ac 2): the centre and surrounds at -3 dB into left and right,
+  // the LFE left out, and — the encoder taking float samples — no normalisation that would push
+  // the centre (the dialogue) further down. A 5.1(side) or 7.1 source becomes AAC's 5.1 layout.
+  const filter = surround
+    ? `${audioTimelineFilter(ladder)},aformat=channel_layouts=5.1`
+    : audioTimelineFilter(ladder);
   const outputOptions = [
     '-map',
     `0:${ladder.source.audioIndex}`,
     '-vn',
     ...STRIP_EXTRAS,
     '-filter:a',
-    audioTimelineFilter(ladder),
-    ...aacArgs(ladder.audio),
+    filter,
+    ...aacArgs(plan),
     '-t',
     ladder.durationSeconds.toFixed(6),
     '-f',

@@ -7,6 +7,7 @@
  */
 export * from './assemble.js';
 export * from './chunks.js';
+export * from './conformance.js';
 export * from './encode.js';
 export * from './encoder-args.js';
 export * from './errors.js';

@@ -38,7 +38,7 @@ export interface Rendition {
 export interface AudioPlan {
   codec: 'aac';
   bitrateKbps: number;
-  /** 1 or 2: more source channels are downmixed to stereo */
+  /** 1 or 2 for the main track (more source channels are downmixed to stereo); 6 for surround */
   channels: number;
   sampleRate: number;
 }
@@ -48,6 +48,12 @@ export interface Ladder {
   video: Rendition[];
   /** null for a silent title */
   audio: AudioPlan | null;
+  /**
+   * A 5.1 track beside the stereo one, for a source of six or more channels (7.1 is folded to
+   * 5.1); absent otherwise. AAC-LC 6-channel rather than E-AC-3: every MSE browser decodes it
+   * (Chromium has no E-AC-3 decoder), and one codec family keeps one HLS variant group.
+   */
+  surround?: AudioPlan | null;
   /** output frame rate (constant), as a number and as an exact fraction for ffmpeg ("30000/1001") */
   fps: number;
   frameRate: string;
@@ -76,6 +82,8 @@ export interface LadderOptions {
   referenceKbps?: number;
   /** AAC bitrate for stereo (mono gets half), default 128 */
   audioKbps?: number;
+  /** AAC bitrate for the 5.1 track, default 384 (64 per channel) */
+  surroundKbps?: number;
   /** highest output frame rate, default 60 */
   maxFps?: number;
 }
@@ -112,9 +120,14 @@ export function planLadder(info: MediaInfo, opts: LadderOptions = {}): Ladder {
   const audio = info.audio
     ? planAudio(info.audio.channels, info.audio.sampleRate, opts.audioKbps ?? 128)
     : null;
+  const surround =
+    info.audio && info.audio.channels >= 6
+      ? { ...(audio as AudioPlan), channels: 6, bitrateKbps: opts.surroundKbps ?? 384 }
+      : null;
   return {
     video,
     audio,
+    surround,
     fps,
     frameRate: `${rate.num}/${rate.den}`,
     gopFrames,

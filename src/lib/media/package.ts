@@ -12,7 +12,8 @@ import {
   renditionHeight,
   trackBitrates,
 } from './manifests/package-model.js';
-import { readFragment, readInit } from './mp4/fragments.js';
+import { readFragment, readInit, type TrackInit } from './mp4/fragments.js';
+import { cutsAtSync, cutsNearest, readSamples, type Sample, writeSegments } from './mp4/segmenter.js';
 import type { SubtitleTrack } from './subtitles.js';
 import { ffmpegBase, mediaPath, type RunOptions, runTool, withTempDir } from './tools.js';
 
@@ -75,18 +76,35 @@ export async function packageTitle(input: PackageInput): Promise<PackageResult> 
     const raw = join(dir, '.segments');
     await mkdir(raw);
     await segment(input, raw, dar);
+    const rawVideo = await Promise.all(renditions.map((_, i) => readRawTrack(raw, i)));
+    const rawAudio = await Promise.all(input.audio.map((_, j) => readRawTrack(raw, renditions.length + j)));
+    // the segment grid: where the first rendition's GOPs start (every rendition shares it)
+    const grid = gridOf(rawVideo[0] as RawTrack);
     const video: PackagedTrack[] = [];
     for (const [i, r] of renditions.entries()) {
-      const track = await placeTrack(raw, dir, i, 'video', r.rendition.name, input.segmentSeconds);
-      video.push({
-        ...track,
-        frameRate: input.frameRate,
-        sar: sampleAspect(r.rendition, dar),
-      });
+      const t = rawVideo[i] as RawTrack;
+      const track = await placeTrack(
+        dir,
+        'video',
+        r.rendition.name,
+        t,
+        cutsAtSync(t.samples, t.init.timescale, grid),
+        input.segmentSeconds,
+      );
+      video.push({ ...track, frameRate: input.frameRate, sar: sampleAspect(r.rendition, dar) });
     }
     const audio: PackagedTrack[] = [];
     for (const [j, a] of input.audio.entries()) {
-      const track = await placeTrack(raw, dir, renditions.length + j, 'audio', a.id, input.segmentSeconds);
+      const t = rawAudio[j] as RawTrack;
+      // each audio segment starts on the AAC frame nearest the video segment's start
+      const track = await placeTrack(
+        dir,
+        'audio',
+        a.id,
+        t,
+        cutsNearest(t.samples, t.init.timescale, grid),
+        input.segmentSeconds,
+      );
       audio.push({ ...track, label: a.label, language: a.language });
     }
     await rm(raw, { recursive: true, force: true });
@@ -155,52 +173,78 @@ async function segment(input: PackageInput, raw: string, dar: string): Promise<v
   );
 }
 
+interface RawTrack {
+  initBytes: Buffer;
+  init: TrackInit;
+  samples: Sample[];
+  /** the sample each of ffmpeg's segments starts with */
+  fragmentStarts: number[];
+}
+
+/** The n-th stream as ffmpeg's dash muxer cut it: its init segment and every sample of its segments. */
+async function readRawTrack(raw: string, n: number): Promise<RawTrack> {
+  const initBytes = await readFile(join(raw, `init-${n}.m4s`));
+  const init = readInit(initBytes);
+  const names = (await readdir(raw)).filter((f) => f.startsWith(`seg-${n}-`)).sort();
+  if (names.length === 0) throw new Error(`ffmpeg wrote no segments for stream ${n}`);
+  const samples: Sample[] = [];
+  const fragmentStarts: number[] = [];
+  for (const name of names) {
+    fragmentStarts.push(samples.length);
+    samples.push(...readSamples([await readFile(join(raw, name))], init));
+  }
+  return { initBytes, init, samples, fragmentStarts };
+}
+
+/** Seconds where a video track's segments start after the first (its GOPs, as ffmpeg cut them). */
+function gridOf(t: RawTrack): number[] {
+  const first = t.samples[0]?.decodeTime ?? 0;
+  return t.fragmentStarts
+    .slice(1)
+    .map((i) => ((t.samples[i] as Sample).decodeTime - first) / t.init.timescale);
+}
+
 /**
- * Moves the n-th stream's init and media segments into `<kind>/<id>/` and reads their timeline
- * from their boxes.
+ * Writes a track into `<kind>/<id>/`: its init segment, and its samples cut at `cuts` as CMAF
+ * segments; the timeline of each is read back from the segment as written.
  */
 async function placeTrack(
-  raw: string,
   root: string,
-  n: number,
   kind: 'video' | 'audio',
   id: string,
+  t: RawTrack,
+  cuts: number[],
   segmentSeconds: number,
 ): Promise<PackagedTrack> {
   const dirRel = `${kind}/${id}/`;
   await mkdir(join(root, dirRel), { recursive: true });
-  const initBytes = await readFile(join(raw, `init-${n}.m4s`));
-  const init = readInit(initBytes);
-  await rename(join(raw, `init-${n}.m4s`), join(root, dirRel, 'init.mp4'));
-  const names = (await readdir(raw)).filter((f) => f.startsWith(`seg-${n}-`)).sort();
-  if (names.length === 0) throw new Error(`ffmpeg wrote no segments for ${kind} ${id}`);
+  await writeFile(join(root, dirRel, 'init.mp4'), t.initBytes);
   const segments: PackagedSegment[] = [];
   let earliest = 0;
-  for (const [k, name] of names.entries()) {
-    const bytes = await readFile(join(raw, name));
-    const f = readFragment(bytes, init);
+  for (const [k, bytes] of writeSegments(t.init.trackId, t.samples, cuts).entries()) {
+    const f = readFragment(bytes, t.init);
     if (k === 0) earliest = f.earliestPresentationTime;
     const uri = `${dirRel}seg-${String(k + 1).padStart(5, '0')}.m4s`;
-    await rename(join(raw, name), join(root, uri));
+    await writeFile(join(root, uri), bytes);
     segments.push({ uri, start: f.baseDecodeTime, duration: f.duration, bytes: bytes.length });
   }
-  const rates = trackBitrates(segments, init.timescale, segmentSeconds);
+  const rates = trackBitrates(segments, t.init.timescale, segmentSeconds);
   return {
     kind,
     id,
     dir: dirRel,
-    codecs: init.codecs,
-    timescale: init.timescale,
+    codecs: t.init.codecs,
+    timescale: t.init.timescale,
     init: `${dirRel}init.mp4`,
     segments,
     peakBitsPerSecond: rates.peak,
     averageBitsPerSecond: rates.average,
     // a composition delay the media has: where presentation starts on its timeline
-    presentationTimeOffset: Math.max(0, earliest - init.editMediaTime),
-    width: init.width,
-    height: init.height,
-    channels: init.channels,
-    sampleRate: init.sampleRate,
+    presentationTimeOffset: Math.max(0, earliest - t.init.editMediaTime),
+    width: t.init.width,
+    height: t.init.height,
+    channels: t.init.channels,
+    sampleRate: t.init.sampleRate,
   };
 }
 

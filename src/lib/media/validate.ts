@@ -1,5 +1,6 @@
 import { access, readFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
+import { checkConformance } from './conformance.js';
 import type { Ladder, Rendition } from './ladder.js';
 import { filesInMpd } from './manifests/dash.js';
 import { filesInHlsPlaylist, hlsSegments } from './manifests/hls.js';
@@ -161,8 +162,8 @@ export interface PackageCheck {
 
 /**
  * Check a packaged title: every file named by the HLS master (and, through it, every media
- * playlist) and by the MPD exists, and both manifests name the very same media segments (one set
- * of segments, two manifests).
+ * playlist) and by the MPD exists, both manifests name the very same media segments (one set
+ * of segments, two manifests), and both describe those segments exactly (`checkConformance`).
  */
 export async function checkPackage(
   outDir: string,
@@ -198,6 +199,9 @@ export async function checkPackage(
   const onlyDash = [...dash].filter((f) => !hls.has(f));
   if (onlyHls.length) problems.push(`named by HLS only: ${onlyHls.slice(0, 5).join(', ')}`);
   if (onlyDash.length) problems.push(`named by DASH only: ${onlyDash.slice(0, 5).join(', ')}`);
+  if (problems.length === 0) {
+    problems.push(...(await checkConformance({ ...pkg, read: (f) => readFile(join(outDir, f)) })));
+  }
   return { ok: problems.length === 0, problems, named };
 }
 

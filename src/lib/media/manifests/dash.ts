@@ -58,8 +58,8 @@ export function parseXml(text: string): XmlElement {
   return root;
 }
 
-const child = (el: XmlElement | undefined, name: string) => el?.children.find((c) => c.name === name);
-const children = (el: XmlElement | undefined, name: string) =>
+export const child = (el: XmlElement | undefined, name: string) => el?.children.find((c) => c.name === name);
+export const children = (el: XmlElement | undefined, name: string) =>
   el?.children.filter((c) => c.name === name) ?? [];
 
 /** ISO 8601 duration (`PT1H2M3.5S`, `P1DT2S`) in seconds; NaN when it is not one. */
@@ -98,7 +98,7 @@ function notDash(problem: string): never {
 }
 
 /** Merges the attributes of a template on the AdaptationSet with one on the Representation. */
-function template(set: XmlElement, rep: XmlElement): XmlElement | undefined {
+export function template(set: XmlElement, rep: XmlElement): XmlElement | undefined {
   const outer = child(set, 'SegmentTemplate');
   const inner = child(rep, 'SegmentTemplate');
   if (!outer) return inner;

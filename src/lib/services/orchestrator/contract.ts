@@ -74,16 +74,18 @@ const rendition = z.object({
   level: z.string(),
 });
 
+const audioPlan = z.object({
+  codec: z.literal('aac'),
+  bitrateKbps: z.number(),
+  channels: z.number(),
+  sampleRate: z.number(),
+});
+
 export const ladderSchema = z.object({
   video: z.array(rendition).min(1),
-  audio: z
-    .object({
-      codec: z.literal('aac'),
-      bitrateKbps: z.number(),
-      channels: z.number(),
-      sampleRate: z.number(),
-    })
-    .nullable(),
+  audio: audioPlan.nullable(),
+  // plans stored before surround sound have none
+  surround: audioPlan.nullable().optional(),
   fps: z.number(),
   frameRate: z.string(),
   gopFrames: z.number(),

@@ -5,7 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { downloadFile, md5File, presignedGet, putFile } from '../../engines/origin/objects.js';
 import { concatChunks } from '../../media/assemble.js';
 import type { Rendition } from '../../media/ladder.js';
-import { packageTitle } from '../../media/package.js';
+import { type PackageAudio, packageTitle } from '../../media/package.js';
 import { extractSubtitles } from '../../media/subtitles.js';
 import { makePoster, makeSprite } from '../../media/thumbnails.js';
 import type { PackagedJob, PlannedJob } from './contract.js';
@@ -36,7 +36,7 @@ export async function packageStage(d: StageDeps, id: string, plan: PlannedJob): 
   try {
     const tasks = await listTasks(d.db, id);
     const renditions = await joinRenditions(d.s3, plan, tasks, tmp);
-    const audioFile = await downloadAudio(d.s3, tasks, tmp);
+    const audio = await downloadAudio(d.s3, tasks, tmp);
     const source = await presignedGet(d.s3, plan.sourceKey);
     const subtitlesDir = join(tmp, 'subtitles-source');
     const subtitles =
@@ -46,7 +46,7 @@ export async function packageStage(d: StageDeps, id: string, plan: PlannedJob): 
     const outDir = join(tmp, 'out');
     const pkg = await packageTitle({
       renditions,
-      audio: audioFile ? [{ id: 'stereo', label: 'Stereo', file: audioFile }] : [],
+      audio,
       subtitles,
       subtitlesDir,
       outDir,
@@ -97,13 +97,21 @@ async function joinRenditions(
   return renditions;
 }
 
-/** The soundtrack's encode, or null for a silent title. */
-async function downloadAudio(s3: S3Client, tasks: TaskRow[], tmp: string): Promise<string | null> {
-  const audio = tasks.find((t) => t.kind === 'audio');
-  if (!audio) return null;
-  const file = join(tmp, 'audio.m4a');
-  await downloadChecked(s3, audio.objectKey as string, audio.md5 as string, file);
-  return file;
+/** The soundtrack's encodes, stereo (the default a player starts with) first; none for a silent title. */
+async function downloadAudio(s3: S3Client, tasks: TaskRow[], tmp: string): Promise<PackageAudio[]> {
+  const tracks = [
+    { task: 'audio', id: 'stereo', label: 'Stereo' },
+    { task: 'surround', id: 'surround', label: '5.1 Surround' },
+  ];
+  const out: PackageAudio[] = [];
+  for (const t of tracks) {
+    const row = tasks.find((r) => r.kind === 'audio' && r.taskId === t.task);
+    if (!row) continue;
+    const file = join(tmp, `${t.id}.m4a`);
+    await downloadChecked(s3, row.objectKey as string, row.md5 as string, file);
+    out.push({ id: t.id, label: t.label, file });
+  }
+  return out;
 }
 
 /** The poster from the largest rendition, the trick-play sprite from the smallest. */

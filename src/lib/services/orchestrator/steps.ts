@@ -89,6 +89,14 @@ async function plan(d: StageDeps, id: string, probed: JobPlan | null): Promise<P
       chunkIndex: 0,
       cost: 0.02 * probed.media.durationSeconds * 1e5,
     });
+  if (ladder.surround)
+    tasks.push({
+      taskId: 'surround',
+      kind: 'audio',
+      rendition: 'surround',
+      chunkIndex: 0,
+      cost: 0.05 * probed.media.durationSeconds * 1e5,
+    });
   await insertTasks(d.db, id, tasks);
   return { ...probed, ladder, chunks };
 }

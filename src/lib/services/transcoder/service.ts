@@ -96,10 +96,12 @@ async function runTask(
       encodeVideoChunkRenditions({ source, chunk, renditions: jobs, ladder: task.ladder, ...env.encoder }),
     );
   } else {
-    const file = join(env.tmp, 'audio.m4a');
-    await twice(() => encodeAudio({ source, ladder: task.ladder, output: file }));
-    for (const item of task.items)
-      outputs.push({ taskId: item.taskId, file, key: `work/${task.titleId}/audio-${suffix}.m4a` });
+    for (const item of task.items) {
+      const track = item.rendition === 'surround' ? 'surround' : 'stereo';
+      const file = join(env.tmp, `${track}.m4a`);
+      await twice(() => encodeAudio({ source, ladder: task.ladder, output: file, track }));
+      outputs.push({ taskId: item.taskId, file, key: `work/${task.titleId}/${track}-${suffix}.m4a` });
+    }
   }
   const encodeSeconds = (performance.now() - t0) / 1000;
   const results: ResultMessage[] = [];
