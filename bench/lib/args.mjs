@@ -65,12 +65,13 @@ export function string(initial, help, meta = 'VALUE') {
 }
 
 /**
- * One of a few words, e.g. `--task-shape rendition|chunk`.
+ * One of a few words, e.g. `--task-shape rendition|chunk` (initial null: not given).
  * @template {string} C
- * @param {C} initial
+ * @template {C | null} I
+ * @param {I} initial
  * @param {readonly C[]} choices
  * @param {string} help
- * @returns {Option<C>}
+ * @returns {Option<C | I>}
  */
 export function choice(initial, choices, help) {
   return {

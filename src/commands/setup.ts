@@ -14,11 +14,15 @@ Exit codes: 0 done, 9 an install step failed.`;
 
   static override examples = [
     '<%= config.bin %> setup --yes',
+    '<%= config.bin %> setup --yes --for-tests',
     'FLIX_HOME=/opt/flix <%= config.bin %> setup --yes --json',
   ];
 
   static override flags = {
     yes: Flags.boolean({ char: 'y', description: 'install without asking (needed without a terminal)' }),
+    'for-tests': Flags.boolean({
+      description: "also what flix's own test suite needs (headless Chromium for the browser tests)",
+    }),
   };
 
   async run() {
@@ -26,6 +30,7 @@ Exit codes: 0 done, 9 an install step failed.`;
     const interactive = process.stdin.isTTY && !this.jsonEnabled();
     const result = await setup({
       yes: flags.yes,
+      forTests: flags['for-tests'],
       progress: (line) => {
         if (!this.jsonEnabled()) process.stderr.write(`${line}\n`);
       },

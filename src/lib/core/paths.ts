@@ -33,6 +33,8 @@ export interface ClusterPaths {
   logs: string;
   data: string;
   conf: string;
+  /** each component's scratch space (`scratch/<component>/`), emptied when the component starts */
+  scratch: string;
 }
 
 export function clusterPaths(name: string, env: NodeJS.ProcessEnv = process.env): ClusterPaths {
@@ -47,6 +49,7 @@ export function clusterPaths(name: string, env: NodeJS.ProcessEnv = process.env)
     logs: join(root, 'logs'),
     data: join(root, 'data'),
     conf: join(root, 'conf'),
+    scratch: join(root, 'scratch'),
   };
 }
 

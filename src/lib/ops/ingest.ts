@@ -98,7 +98,7 @@ export function checkIngestRequest(req: IngestRequest): IngestRequest {
   }
   const genres = [...new Set(req.genres.map((g) => g.trim().toLowerCase()).filter(Boolean))];
   for (const g of genres) {
-    if ([...g].length > 32 || /[\u0000-\u001f,]/.test(g)) {
+    if ([...g].length > 32 || /[\p{Cc},]/u.test(g)) {
       throw new FlixError(`--genres: '${g}' is not a genre (at most 32 characters, no commas)`, {
         code: 'usage',
       });
@@ -306,6 +306,8 @@ export interface IngestResult {
   id: string;
   status: string;
   seconds: number;
+  /** from the start to the title's upload event (validation, catalog row, the multipart upload) */
+  uploadSeconds: number;
   upload: { bytes: number; parts: number; resumedParts: number } | null;
   stageTimes: Record<string, number | null> | null;
   /** the last progress seen while waiting (null without `wait`) */
@@ -347,6 +349,7 @@ export async function runIngest(
     );
   }
   opts.onUploaded?.(id);
+  const uploadSeconds = (Date.now() - t0) / 1000;
   const final = cmd.wait
     ? await waitForTitle(plane, id, (p) => opts.onProgress?.(p), {
         timeoutMs: cmd.timeoutMs,
@@ -358,6 +361,7 @@ export async function runIngest(
     id,
     status: final ? final.title.status : 'uploaded',
     seconds: (Date.now() - t0) / 1000,
+    uploadSeconds,
     upload: upload
       ? { bytes: upload.bytesTotal, parts: upload.partsTotal, resumedParts: upload.resumedParts }
       : null,

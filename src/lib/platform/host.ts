@@ -1,9 +1,12 @@
+import { mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { ComponentPlan } from '../cluster/components.js';
 import { type ClusterEndpoints, endpointsFromPlan, readPlan } from '../cluster/endpoints.js';
 import { type ClusterSecrets, clusterSecrets } from '../cluster/secrets.js';
 import { type ServiceId, serviceCatalog } from '../cluster/service-kinds.js';
 import { FlixError } from '../core/errors.js';
+import { clusterPaths } from '../core/paths.js';
 import { DiscoveryClient } from './discovery.js';
 import { errorBody } from './http/error-body.js';
 import { type Router, setCaller } from './http/router.js';
@@ -25,6 +28,11 @@ export interface ServiceContext {
   signer: InternalSigner;
   /** the cluster's secrets (read once at start) */
   secrets: ClusterSecrets;
+  /**
+   * This component's own scratch directory for temporary files. It is emptied when the component
+   * starts, so whatever a killed predecessor left half-written goes with the next start.
+   */
+  scratchDir: string;
 }
 
 /**
@@ -139,6 +147,9 @@ export async function runService(
 
   if (service !== 'discovery' && serviceCatalog[service].discoverable) await discovery.start();
   const start = await main();
+  const scratchDir = join(clusterPaths(clusterName).scratch, componentName);
+  await rm(scratchDir, { recursive: true, force: true });
+  await mkdir(scratchDir, { recursive: true });
   handle = await start({
     cluster: clusterName,
     component,
@@ -149,6 +160,7 @@ export async function runService(
     services,
     signer,
     secrets,
+    scratchDir,
   });
   if (serviceCatalog[service].discoverable) {
     await discovery.register({

@@ -6,6 +6,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -99,6 +100,11 @@ export async function listKeys(s3: S3Client, prefix: string): Promise<string[]> 
     token = r.IsTruncated ? r.NextContinuationToken : undefined;
   } while (token);
   return keys;
+}
+
+/** Deletes one object (nothing happens when there is none). */
+export async function deleteObject(s3: S3Client, key: string): Promise<void> {
+  await s3.send(new DeleteObjectCommand({ Bucket: originBucket, Key: key }));
 }
 
 export async function deletePrefix(s3: S3Client, prefix: string): Promise<number> {

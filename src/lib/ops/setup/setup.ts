@@ -24,6 +24,8 @@ export interface SetupResult {
 export interface SetupOptions {
   /** install without asking; required when there is no TTY */
   yes: boolean;
+  /** also what flix's own tests need (a headless Chromium for the browser tests) */
+  forTests?: boolean;
   confirm: (question: string) => Promise<boolean>;
   progress: (line: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -42,7 +44,7 @@ export async function setup(opts: SetupOptions): Promise<SetupResult> {
 
   // 1. System packages
   let t0 = Date.now();
-  const missing = missingTools();
+  const missing = missingTools(undefined, undefined, { forTests: opts.forTests });
   if (missing.length === 0) {
     steps.push({
       step: 'system packages',
@@ -87,7 +89,7 @@ export async function setup(opts: SetupOptions): Promise<SetupResult> {
     } else {
       await runStreaming('brew', ['install', ...pkgs], opts.progress, env);
     }
-    const still = missingTools();
+    const still = missingTools(undefined, undefined, { forTests: opts.forTests });
     if (still.length > 0) {
       throw new FlixError(`still missing after install: ${still.map((s) => s.binary).join(', ')}`, {
         code: 'setupFailed',

@@ -11,6 +11,8 @@ export interface SystemTool {
   brew: string;
   /** only needed on Linux */
   linuxOnly?: boolean;
+  /** only needed to run flix's own tests (`flix setup --for-tests`) */
+  testsOnly?: boolean;
 }
 
 export const systemTools: SystemTool[] = [
@@ -54,18 +56,37 @@ export const systemTools: SystemTool[] = [
     brew: '',
     linuxOnly: true,
   },
+  {
+    binary: 'iptables',
+    purpose: 'chaos: cutting a component or a zone off on loopback',
+    apt: 'iptables',
+    brew: '',
+    linuxOnly: true,
+  },
+  {
+    binary: 'chromium',
+    purpose: "the browser tests' headless Chromium (hls.js, dash.js, Shaka Player)",
+    apt: 'chromium',
+    brew: '',
+    linuxOnly: true,
+    testsOnly: true,
+  },
 ];
 
 /** The tools this platform needs. */
-export function toolsForPlatform(platform: NodeJS.Platform = process.platform): SystemTool[] {
-  return systemTools.filter((t) => platform === 'linux' || !t.linuxOnly);
+export function toolsForPlatform(
+  platform: NodeJS.Platform = process.platform,
+  opts: { forTests?: boolean } = {},
+): SystemTool[] {
+  return systemTools.filter((t) => (platform === 'linux' || !t.linuxOnly) && (opts.forTests || !t.testsOnly));
 }
 
 export function missingTools(
   find: (b: string) => string | null = findBinary,
   platform: NodeJS.Platform = process.platform,
+  opts: { forTests?: boolean } = {},
 ): SystemTool[] {
-  return toolsForPlatform(platform).filter((t) => !find(t.binary));
+  return toolsForPlatform(platform, opts).filter((t) => !find(t.binary));
 }
 
 /** The packages that provide the missing tools, each once, in a stable order. */

@@ -1,5 +1,4 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { downloadFile, md5File, presignedGet, putFile } from '../../engines/origin/objects.js';
@@ -32,7 +31,7 @@ const contentType = (f: string) => contentTypes[f.slice(f.lastIndexOf('.'))] ?? 
  * prefix with the MD5 of every object recorded for validation.
  */
 export async function packageStage(d: StageDeps, id: string, plan: PlannedJob): Promise<PackagedJob> {
-  const tmp = await mkdtemp(join(tmpdir(), `flix-package-${id}-`));
+  const tmp = await mkdtemp(join(d.ctx.scratchDir, `package-${id}-`));
   try {
     const tasks = await listTasks(d.db, id);
     const renditions = await joinRenditions(d.s3, plan, tasks, tmp);
@@ -121,16 +120,18 @@ async function makeThumbnails(
   source: string,
   outDir: string,
 ): Promise<void> {
-  await makePoster({
-    source: renditions[0]?.file ?? source,
-    durationSeconds: plan.media.durationSeconds,
-    output: join(outDir, 'poster.jpg'),
-  });
-  await makeSprite({
-    source: renditions.at(-1)?.file ?? source,
-    durationSeconds: plan.media.durationSeconds,
-    outDir,
-  });
+  await Promise.all([
+    makePoster({
+      source: renditions[0]?.file ?? source,
+      durationSeconds: plan.media.durationSeconds,
+      output: join(outDir, 'poster.jpg'),
+    }),
+    makeSprite({
+      source: renditions.at(-1)?.file ?? source,
+      durationSeconds: plan.media.durationSeconds,
+      outDir,
+    }),
+  ]);
 }
 
 /** Every packaged file into the origin under the title's prefix, each object's MD5 recorded. */

@@ -1,9 +1,13 @@
 import { mysqlPool } from '../../engines/mysql/client.js';
 import { originClient } from '../../engines/origin/client.js';
+import { deleteObject, deletePrefix } from '../../engines/origin/objects.js';
 import { connectServiceClients, topics } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
+import { backoffMs, isTransient, rideOut } from '../../platform/outage.js';
 import { ensureCatalogSchema, getTitle, setTitleStatus } from '../catalog/store.js';
 import type { ResultMessage } from './contract.js';
+import { publishedPrefix } from './package.js';
+import type { Stage } from './stages.js';
 import { nextStage } from './stages.js';
 import { runStage } from './steps.js';
 import {
@@ -12,14 +16,15 @@ import {
   advanceJob,
   createJob,
   ensureIngestSchema,
+  forgetJobOutputs,
   getJob,
   type JobRow,
+  listTasks,
   recordJobError,
   recordTaskResult,
 } from './store.js';
 
 const leaseMs = 60_000;
-const maxAttempts = 3;
 
 /**
  * The ingest orchestrator: turns title.uploaded events into jobs, advances each job's DAG one
@@ -55,36 +60,84 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
         const job = await getJob(db, event.titleId);
         if (!job || job.stage === 'failed' || job.stage === 'published') return;
         const why = `encode of ${event.taskId} failed on ${event.worker}: ${event.error}`;
-        await recordJobError(db, event.titleId, why, true);
-        await setTitleStatus(db, event.titleId, 'failed', why);
+        await failJob(event.titleId, why, 'encode');
         ctx.log('job failed', { titleId: event.titleId, error: why });
       } else {
         const r = event as ResultMessage;
+        const job = await getJob(db, r.titleId);
+        if (!job || job.stage === 'failed' || job.stage === 'published') {
+          // a late result of a title that failed, was published or deleted meanwhile: its
+          // object would be a leftover under work/
+          await deleteObject(s3, r.objectKey);
+          return;
+        }
         const first = await recordTaskResult(db, r.titleId, r.taskId, r);
-        if (!first) ctx.log('duplicate task result ignored', { titleId: r.titleId, taskId: r.taskId });
+        if (!first) {
+          ctx.log('duplicate task result ignored', { titleId: r.titleId, taskId: r.taskId });
+          // another run's output (its own key); the very same message twice keeps the object
+          const kept = (await listTasks(db, r.titleId)).find((t) => t.taskId === r.taskId)?.objectKey;
+          if (kept !== r.objectKey) await deleteObject(s3, r.objectKey);
+        }
       }
     },
   });
 
-  let current: { titleId: string; stage: string } | null = null;
+  // Several jobs advance at once (each under its own lease): one title's packaging waits on the
+  // origin and on ffmpeg start-ups, and another's stages fill that time. Bounded, because the
+  // stages also share the machine with the encoders.
+  const parallel = Math.max(1, Number(ctx.component.settings.parallelJobs ?? 3));
+  const outageMs = Number(ctx.component.settings.outageSeconds ?? 120) * 1000;
+  const working = new Map<string, string>();
   let stopped = false;
+  let wake: () => void = () => {};
+  /** Advances one job stage after stage while it moves on; gives its slot up while it waits. */
+  const advance = async (job: JobRow): Promise<boolean> => {
+    let current: JobRow | null = job;
+    let moved = false;
+    while (current && !stopped) {
+      working.set(current.titleId, current.stage);
+      if (!(await step(current))) break;
+      moved = true;
+      current = await getJob(db, job.titleId);
+      if (!current || current.stage === 'published' || current.stage === 'failed') break;
+    }
+    return moved;
+  };
   const loop = (async () => {
     while (!stopped) {
-      let progressed = false;
       try {
-        for (const job of await activeJobs(db)) {
-          if (stopped) break;
-          if (!(await acquireLease(db, job.titleId, ctx.component.name, leaseMs))) continue;
-          current = { titleId: job.titleId, stage: job.stage };
-          progressed = (await step(job)) || progressed;
-          current = null;
+        for (const titleId of await activeJobs(db)) {
+          if (stopped || working.size >= parallel) break;
+          if (working.has(titleId)) continue;
+          if (!(await acquireLease(db, titleId, ctx.component.name, leaseMs))) continue;
+          const job = await getJob(db, titleId);
+          if (!job || job.stage === 'published' || job.stage === 'failed') continue;
+          working.set(job.titleId, job.stage);
+          void advance(job)
+            .catch((e) => {
+              ctx.log('orchestrator job error', { titleId: job.titleId, error: (e as Error).message });
+              return false;
+            })
+            .then((moved) => {
+              working.delete(job.titleId);
+              // a job that moved on frees its slot for the next at once; one still waiting for
+              // its encodes is looked at again on the next tick, not in a busy loop
+              if (moved) wake();
+            });
         }
       } catch (e) {
         ctx.log('orchestrator loop error', { error: (e as Error).message });
       }
-      // straight on while stages complete; a short pause while waiting for encodes
-      if (!progressed) await new Promise((r) => setTimeout(r, 150));
+      // look again when a job gives its slot up, or shortly (encodes finish on their own)
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 150);
+        wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
     }
+    while (working.size > 0) await new Promise((r) => setTimeout(r, 50));
   })();
 
   /** Run the job's current stage; true when it moved on. */
@@ -101,29 +154,59 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
       }
       return false;
     } catch (e) {
+      // An engine down or restarting (connection refused, a timeout, a 5xx) delays the stage: it
+      // is tried again after a backoff until the outage deadline has passed since its first
+      // failure. Anything else — bad media, a 4xx, a broken invariant — fails the title at once.
       const message = (e as Error).message;
-      const fail = job.attempts + 1 >= maxAttempts;
-      ctx.log('stage failed', {
+      const attempt = job.attempts + 1;
+      const transient = isTransient(e);
+      const fail = !transient || Date.now() - (job.failingSince ?? Date.now()) >= outageMs;
+      ctx.log(fail ? 'stage failed' : 'stage waits for an engine', {
         titleId: job.titleId,
         stage: job.stage,
-        attempt: job.attempts + 1,
+        attempt,
+        transient,
         error: message,
       });
-      await recordJobError(db, job.titleId, `${job.stage}: ${message}`, fail);
-      if (fail) await setTitleStatus(db, job.titleId, 'failed', `${job.stage}: ${message}`);
+      const why = `${job.stage}: ${message}`;
+      if (fail) await failJob(job.titleId, why, job.stage);
+      else
+        await recordJobError(db, job.titleId, why, {
+          fail: false,
+          retryInMs: backoffMs(attempt, { baseMs: 500, capMs: 10_000 }),
+        });
       return false;
     }
+  }
+
+  /**
+   * A title that cannot be made: failed, with nothing of its ingest left behind — no chunk
+   * encodes under work/, no half-written package — only its original (`flix titles retry`
+   * starts again from it).
+   */
+  async function failJob(titleId: string, why: string, stage: Stage): Promise<void> {
+    await recordJobError(db, titleId, why, { fail: true, stage });
+    await setTitleStatus(db, titleId, 'failed', why);
+    await rideOut(
+      async () => {
+        await deletePrefix(s3, `work/${titleId}/`);
+        await deletePrefix(s3, publishedPrefix(titleId));
+        await forgetJobOutputs(db, titleId);
+      },
+      { deadlineMs: outageMs, signal: ctx.signal },
+    );
   }
 
   return {
     async stop() {
       stopped = true;
+      wake();
       await loop;
       await consumer.disconnect();
       await producer.disconnect();
       s3.destroy();
       await db.end();
     },
-    status: () => ({ working: current }),
+    status: () => ({ working: [...working].map(([titleId, stage]) => ({ titleId, stage })) }),
   };
 }

@@ -62,8 +62,19 @@ const asciiColumns: Record<string, string[]> = {
   title_objects: ['title_id', 'object_key', 'kind', 'md5'],
 };
 
+/** Columns added after the first release (a data dir made before them gets them here). */
+const addedColumns = [
+  // a stage that failed transiently is retried no sooner than this
+  'ALTER TABLE ingest_jobs ADD COLUMN IF NOT EXISTS retry_at DATETIME(3) NULL',
+  // since when the current stage has been failing (its deadline counts from here)
+  'ALTER TABLE ingest_jobs ADD COLUMN IF NOT EXISTS failing_since DATETIME(3) NULL',
+  // the stage a failed job failed in: where `flix titles retry` resumes it
+  `ALTER TABLE ingest_jobs ADD COLUMN IF NOT EXISTS failed_stage VARCHAR(16) ${ASCII} NULL`,
+];
+
 export async function ensureIngestSchema(db: Db): Promise<void> {
   for (const sql of schema) await db.query(sql);
+  for (const sql of addedColumns) await db.query(sql);
   for (const [table, columns] of Object.entries(asciiColumns)) {
     await convertToUtf8mb4(db, table, Object.fromEntries(columns.map((c) => [c, ASCII])));
   }
@@ -108,9 +119,17 @@ export interface JobRow {
   plan: JobPlan | null;
   /** seconds spent in each stage, and when each began */
   stageTimes: Record<string, { startedAt: number; seconds: number | null }>;
+  /** failed attempts of the current stage */
   attempts: number;
   owner: string | null;
+  /** the last failure of the current stage (or what failed the job) */
   error: string | null;
+  /** since when the current stage has been failing, ms since epoch */
+  failingSince: number | null;
+  /** the next attempt of a stage that failed transiently, ms since epoch */
+  retryAt: number | null;
+  /** the stage a failed job failed in */
+  failedStage: Stage | null;
 }
 
 export interface TaskRow {
@@ -136,6 +155,9 @@ function toJob(r: RowDataPacket): JobRow {
     attempts: r.attempts,
     owner: r.owner,
     error: r.error,
+    failingSince: r.failing_since ? new Date(r.failing_since).getTime() : null,
+    retryAt: r.retry_at ? new Date(r.retry_at).getTime() : null,
+    failedStage: r.failed_stage ?? null,
   };
 }
 
@@ -152,11 +174,22 @@ export async function getJob(db: Db, titleId: string): Promise<JobRow | null> {
   return rows[0] ? toJob(rows[0]) : null;
 }
 
-export async function activeJobs(db: Db): Promise<JobRow[]> {
+/**
+ * The jobs that can advance now, oldest first: not finished, not waiting out a backoff, and not
+ * encoding with tasks still out (a job waiting for its encodes must not take a slot from one
+ * with work to do). Ids only, as the orchestrator asks several times a second — each is read
+ * whole once it is taken.
+ */
+export async function activeJobs(db: Db): Promise<string[]> {
   const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT * FROM ingest_jobs WHERE stage NOT IN ('published', 'failed') ORDER BY created_at`,
+    `SELECT j.title_id FROM ingest_jobs j
+     WHERE j.stage NOT IN ('published', 'failed')
+       AND (j.retry_at IS NULL OR j.retry_at <= CURRENT_TIMESTAMP(3))
+       AND NOT (j.stage = 'encode' AND EXISTS (
+         SELECT 1 FROM ingest_tasks t WHERE t.title_id = j.title_id AND t.status = 'queued'))
+     ORDER BY j.created_at`,
   );
-  return rows.map(toJob);
+  return rows.map((r) => r.title_id as string);
 }
 
 /** Take or renew the job's lease; only the holder advances it (several orchestrators may run). */
@@ -177,16 +210,69 @@ export async function advanceJob(db: Db, job: JobRow, next: Stage, plan?: JobPla
   if (cur) times[job.stage] = { ...cur, seconds: (now - cur.startedAt) / 1000 };
   if (next !== 'published' && next !== 'failed') times[next] = { startedAt: now, seconds: null };
   await db.query(
-    `UPDATE ingest_jobs SET stage = ?, stage_times = ?, attempts = 0, error = NULL${plan ? ', plan = ?' : ''} WHERE title_id = ?`,
+    `UPDATE ingest_jobs SET stage = ?, stage_times = ?, attempts = 0, error = NULL, failing_since = NULL,
+     retry_at = NULL${plan ? ', plan = ?' : ''} WHERE title_id = ?`,
     [next, JSON.stringify(times), ...(plan ? [JSON.stringify(plan)] : []), job.titleId],
   );
 }
 
-export async function recordJobError(db: Db, titleId: string, error: string, fail: boolean): Promise<void> {
-  await db.query(
-    `UPDATE ingest_jobs SET attempts = attempts + 1, error = ?${fail ? `, stage = 'failed'` : ''} WHERE title_id = ?`,
-    [error, titleId],
+/**
+ * A failed attempt of the job's stage: counted, its error kept; the job fails (remembering the
+ * stage, for a retry) or is tried again no sooner than `retryInMs` from now.
+ */
+export async function recordJobError(
+  db: Db,
+  titleId: string,
+  error: string,
+  outcome: { fail: true; stage: Stage } | { fail: false; retryInMs: number },
+): Promise<void> {
+  if (outcome.fail) {
+    await db.query(
+      `UPDATE ingest_jobs SET attempts = attempts + 1, error = ?, failed_stage = ?, stage = 'failed', retry_at = NULL
+       WHERE title_id = ? AND stage NOT IN ('failed', 'published')`,
+      [error, outcome.stage, titleId],
+    );
+  } else {
+    await db.query(
+      `UPDATE ingest_jobs SET attempts = attempts + 1, error = ?,
+       failing_since = COALESCE(failing_since, CURRENT_TIMESTAMP(3)),
+       retry_at = CURRENT_TIMESTAMP(3) + INTERVAL ? MICROSECOND WHERE title_id = ?`,
+      [error, Math.round(outcome.retryInMs * 1000), titleId],
+    );
+  }
+}
+
+/**
+ * Put a failed job back to the stage it failed in (an encode that failed is queued again), its
+ * attempts and error cleared. Returns that stage, or null when the job has not failed.
+ */
+export async function retryJob(db: Db, titleId: string): Promise<Stage | null> {
+  const job = await getJob(db, titleId);
+  if (job?.stage !== 'failed') return null;
+  // a failed job's encodes and half-written package were deleted: from the encodes on, it starts
+  // again at queueing them
+  const early: Stage[] = ['probe', 'plan', 'queue'];
+  const stage: Stage = job.failedStage && early.includes(job.failedStage) ? job.failedStage : 'queue';
+  const times = { ...job.stageTimes, [stage]: { startedAt: Date.now(), seconds: null } };
+  const [r] = await db.query<ResultSetHeader>(
+    `UPDATE ingest_jobs SET stage = ?, stage_times = ?, attempts = 0, error = NULL, failing_since = NULL,
+     retry_at = NULL, failed_stage = NULL, owner = NULL, lease_until = NULL WHERE title_id = ? AND stage = 'failed'`,
+    [stage, JSON.stringify(times), titleId],
   );
+  return r.affectedRows === 1 ? stage : null;
+}
+
+/**
+ * What a failed job leaves: its tasks queued again without their outputs and no objects on
+ * record (the caller deletes the objects themselves).
+ */
+export async function forgetJobOutputs(db: Db, titleId: string): Promise<void> {
+  await db.query(
+    `UPDATE ingest_tasks SET status = 'queued', object_key = NULL, md5 = NULL, bytes = NULL, worker = NULL,
+     encode_seconds = NULL, done_at = NULL WHERE title_id = ?`,
+    [titleId],
+  );
+  await db.query('DELETE FROM title_objects WHERE title_id = ?', [titleId]);
 }
 
 export async function insertTasks(db: Db, titleId: string, tasks: TaskSpec[]): Promise<void> {

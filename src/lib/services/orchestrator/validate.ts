@@ -1,5 +1,4 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { forEachLimited } from '../../core/concurrency.js';
 import { checkConformance } from '../../media/conformance.js';
@@ -25,7 +24,7 @@ const PARALLEL_DOWNLOADS = 6;
  */
 export async function validateStage(d: StageDeps, id: string, plan: PackagedJob): Promise<void> {
   const recorded = await listObjects(d.db, id);
-  const tmp = await mkdtemp(join(tmpdir(), `flix-validate-${id}-`));
+  const tmp = await mkdtemp(join(d.ctx.scratchDir, `validate-${id}-`));
   try {
     const local = new Map<string, string>();
     await forEachLimited(recorded, PARALLEL_DOWNLOADS, async (o, i) => {
@@ -55,12 +54,16 @@ export async function validateStage(d: StageDeps, id: string, plan: PackagedJob)
     const master = plan.hlsMaster;
     const mediaPlaylists = filesInHlsPlaylist(await text(master)).map((r) => resolveRef(master, r));
     let videoDuration = 0;
-    for (const pl of mediaPlaylists.filter((p) => !p.includes('/subtitles/'))) {
-      const body = await text(pl);
-      videoDuration = Math.max(videoDuration, hlsDuration(body));
-      const refs = filesInHlsPlaylist(body).map((r) => resolveRef(pl, r));
-      await probeStart(pl, await Promise.all(refs.slice(0, 2).map(read)), tmp);
-    }
+    await Promise.all(
+      mediaPlaylists
+        .filter((p) => !p.includes('/subtitles/'))
+        .map(async (pl, i) => {
+          const body = await text(pl);
+          videoDuration = Math.max(videoDuration, hlsDuration(body));
+          const refs = filesInHlsPlaylist(body).map((r) => resolveRef(pl, r));
+          await probeStart(pl, await Promise.all(refs.slice(0, 2).map(read)), join(tmp, `start-${i}.mp4`));
+        }),
+    );
     if (!durationMatches(plan.media.durationSeconds, videoDuration, plan.ladder.segmentSeconds)) {
       throw new Error(
         `duration ${videoDuration.toFixed(2)} s differs from the source's ${plan.media.durationSeconds.toFixed(2)} s by more than a segment`,
@@ -83,8 +86,7 @@ async function namedFilesExist(
 }
 
 /** ffprobe of a rendition's first objects (init + first segment) joined as a player joins them. */
-async function probeStart(playlist: string, parts: Buffer[], tmp: string): Promise<void> {
-  const joined = join(tmp, 'start.mp4');
+async function probeStart(playlist: string, parts: Buffer[], joined: string): Promise<void> {
   await writeFile(joined, Buffer.concat(parts));
   const info = await probeMedia(joined);
   if (!info.video && !info.audio) throw new Error(`${playlist} has neither video nor audio`);

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Producer } from 'kafkajs';
@@ -9,6 +8,7 @@ import { presignedGet, putFile } from '../../engines/origin/objects.js';
 import { encodeAudio, encodeVideoChunkRenditions } from '../../media/encode.js';
 import { connectServiceClients, publishEvent, topics } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
+import { rideOut } from '../../platform/outage.js';
 import type { ResultMessage, TaskMessage } from '../orchestrator/contract.js';
 
 /**
@@ -35,6 +35,11 @@ export async function startTranscoder(ctx: ServiceContext): Promise<ServiceHandl
     threads: Number(ctx.component.settings.threads ?? 0),
     preset: String(ctx.component.settings.preset ?? 'veryfast'),
   };
+  // an engine restarting (the origin, Kafka) delays a task; only bad media or a bug fails it
+  const outage = {
+    deadlineMs: Number(ctx.component.settings.outageSeconds ?? 120) * 1000,
+    signal: ctx.signal,
+  };
   let current: string | null = null;
   let done = 0;
 
@@ -45,17 +50,30 @@ export async function startTranscoder(ctx: ServiceContext): Promise<ServiceHandl
       const label = `${task.titleId}/${task.items.map((i) => i.taskId).join('+')}`;
       current = label;
       const beat = setInterval(() => void heartbeat().catch(() => {}), 2000);
-      const tmp = await mkdtemp(join(tmpdir(), 'flix-task-'));
+      const tmp = await mkdtemp(join(ctx.scratchDir, 'task-'));
       try {
-        const results = await runTask(task, { s3, tmp, worker: ctx.component.name, encoder });
-        for (const r of results)
-          await publishEvent(producer, topics.transcodeResults.name, task.titleId, { ...r });
+        const results = await rideOut(() => runTask(task, { s3, tmp, worker: ctx.component.name, encoder }), {
+          ...outage,
+          onRetry: (attempt, error, delayMs) =>
+            ctx.log('task waits for an engine', {
+              task: label,
+              attempt,
+              delayMs,
+              error: (error as Error).message,
+            }),
+        });
+        await rideOut(async () => {
+          for (const r of results)
+            await publishEvent(producer, topics.transcodeResults.name, task.titleId, { ...r });
+        }, outage);
         done += results.length;
         ctx.log('task done', { task: label, seconds: results[0]?.encodeSeconds.toFixed(2) });
       } catch (e) {
+        // stopping: the task stays uncommitted and goes to another worker
+        if (ctx.signal.aborted) throw e;
         // reported, so the title fails rather than waits forever
         ctx.log('task failed', { task: label, error: (e as Error).message });
-        await reportFailure(producer, task, ctx.component.name, (e as Error).message);
+        await rideOut(() => reportFailure(producer, task, ctx.component.name, (e as Error).message), outage);
       } finally {
         clearInterval(beat);
         await rm(tmp, { recursive: true, force: true });
@@ -92,14 +110,18 @@ async function runTask(
       outputs.push({ taskId: item.taskId, file, key });
       return { rendition, output: file };
     });
-    await twice(() =>
-      encodeVideoChunkRenditions({ source, chunk, renditions: jobs, ladder: task.ladder, ...env.encoder }),
-    );
+    await encodeVideoChunkRenditions({
+      source,
+      chunk,
+      renditions: jobs,
+      ladder: task.ladder,
+      ...env.encoder,
+    });
   } else {
     for (const item of task.items) {
       const track = item.rendition === 'surround' ? 'surround' : 'stereo';
       const file = join(env.tmp, `${track}.m4a`);
-      await twice(() => encodeAudio({ source, ladder: task.ladder, output: file, track }));
+      await encodeAudio({ source, ladder: task.ladder, output: file, track });
       outputs.push({ taskId: item.taskId, file, key: `work/${task.titleId}/${track}-${suffix}.m4a` });
     }
   }
@@ -133,15 +155,5 @@ async function reportFailure(
       error,
       worker,
     });
-  }
-}
-
-/** One retry for a transient failure (the origin restarting, a dropped connection). */
-async function twice<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch {
-    await new Promise((r) => setTimeout(r, 1000));
-    return fn();
   }
 }
