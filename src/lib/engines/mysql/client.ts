@@ -45,6 +45,15 @@ export const TEXT_COLLATION = 'utf8mb4_unicode_520_ci';
 /** Identifiers, object keys and hashes: ASCII, compared byte for byte (and short in indexes). */
 export const ASCII = 'CHARACTER SET ascii COLLATE ascii_bin';
 
+/**
+ * Whether a value can be compared with an ASCII column at all: MySQL refuses to compare one with
+ * text it cannot convert (an emoji) instead of finding nothing, so a lookup by an id a client
+ * typed checks this first and finds nothing itself.
+ */
+export function fitsAscii(value: string): boolean {
+  return /^[\x00-\x7f]*$/.test(value);
+}
+
 /** A connection pool to the cluster's MySQL as the flix account. */
 export function mysqlPool(endpoints: ClusterEndpoints, secrets: Pick<ClusterSecrets, 'mysqlPassword'>): Db {
   if (!endpoints.mysql) {

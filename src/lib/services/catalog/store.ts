@@ -3,6 +3,7 @@ import {
   ASCII,
   convertToUtf8mb4,
   type Db,
+  fitsAscii,
   EXACT_TEXT,
   jsonColumn as parse,
   TEXT_COLLATION,
@@ -136,6 +137,7 @@ export async function findTitleByKey(db: Db, key: string): Promise<TitleRow | nu
 }
 
 export async function getTitle(db: Db, id: string): Promise<TitleRow | null> {
+  if (!fitsAscii(id)) return null; // ids are ASCII: this one names no title
   const [rows] = await db.query<RowDataPacket[]>('SELECT * FROM titles WHERE id = ?', [id]);
   return rows[0] ? toTitle(rows[0]) : null;
 }

@@ -129,4 +129,20 @@ describe('ClusterRateLimiter', () => {
     expect((await limiter.take('k')).allowed).toBe(false);
     expect(limiter.counts).toEqual({ shared: 0, local: 3 });
   });
+
+  it('a count that cannot be asked mid-burst does not hand out a fresh burst', async () => {
+    const clock = new FakeClock(10_000);
+    const { counter, up } = sharedCounts();
+    const limiter = new ClusterRateLimiter({
+      capacity: 4,
+      refillPerSecond: 2,
+      counter,
+      local: new TokenBucketLimiter({ capacity: 4, refillPerSecond: 2, clock }),
+      clock,
+    });
+    for (let i = 0; i < 4; i++) expect((await limiter.take('k')).allowed).toBe(true);
+    up.value = false; // one slow answer: this gateway already spent its bucket on the burst
+    expect((await limiter.take('k')).allowed).toBe(false);
+    expect(limiter.counts).toEqual({ shared: 4, local: 1 });
+  });
 });

@@ -129,7 +129,7 @@ export interface Limiter {
  * `capacity` requests per window of `capacity / refillPerSecond` seconds (at least 1 s) — the
  * bucket's burst, refilled at its rate. When the shared counters cannot be asked (the owner node
  * is down or slow, and the isolation around it has opened), each gateway limits alone with its
- * own token bucket until they can.
+ * own token bucket — charged all along for the requests it saw — until they can.
  */
 export class ClusterRateLimiter implements Limiter {
   private readonly windowMs: number;
@@ -151,9 +151,13 @@ export class ClusterRateLimiter implements Limiter {
     const now = (this.options.clock ?? systemClock).now();
     const window = Math.floor(now / this.windowMs);
     const n = await this.options.counter.count(`rl:${key}:${window}`, Math.ceil(this.windowMs / 1000) + 1);
+    // the local bucket is charged for every request this gateway sees, so when one count cannot be
+    // asked (a slow answer under load) the fallback starts from this gateway's share of the burst,
+    // not from a fresh one
+    const local = this.options.local.take(key);
     if (n === null) {
       this.counts.local++;
-      return this.options.local.take(key);
+      return local;
     }
     this.counts.shared++;
     if (n <= this.options.capacity)

@@ -200,8 +200,10 @@ export async function startGateway(ctx: ServiceContext): Promise<ServiceHandle> 
   });
   // a user's limit holds across every gateway: counted in EVCache (see ClusterRateLimiter)
   const cache = new EvCache(ctx.endpoints, zone);
+  // memcached answers in well under a millisecond; the timeout is for a node that hangs, and is
+  // generous because a two-core machine under load delays answers by tens of milliseconds
   const counterIsolation = isolation<number | null>('rate-limit-counters', {
-    timeoutMs: 50,
+    timeoutMs: 200,
     maxConcurrent: 256,
     breaker: { minimumRequests: 5, halfOpenAfterMs: 5000, windowMs: 10_000 },
   });

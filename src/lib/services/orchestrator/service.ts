@@ -65,9 +65,9 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
       } else {
         const r = event as ResultMessage;
         const job = await getJob(db, r.titleId);
-        if (!job || job.stage === 'failed' || job.stage === 'published') {
-          // a late result of a title that failed, was published or deleted meanwhile: its
-          // object would be a leftover under work/
+        if (!job || job.stage === 'failed') {
+          // a late result of a title that failed or was deleted meanwhile: its object would be
+          // a leftover under work/ (a published title's duplicate is counted below, then dropped)
           await deleteObject(s3, r.objectKey);
           return;
         }

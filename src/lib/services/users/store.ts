@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
-import { ASCII, convertToUtf8mb4, type Db, TEXT_COLLATION } from '../../engines/mysql/client.js';
+import { ASCII, convertToUtf8mb4, type Db, fitsAscii, TEXT_COLLATION } from '../../engines/mysql/client.js';
 import { type Plan, plans, type User } from './contract.js';
 
 /**
@@ -93,6 +93,7 @@ const userSelect = `SELECT u.id, u.name, u.region, u.created_at, s.plan_id, s.st
 
 /** A user by id or by name. */
 export async function findUser(db: Db, idOrName: string): Promise<User | null> {
+  if (!fitsAscii(idOrName)) return null; // ids and user names are ASCII: this one names no user
   const [rows] = await db.query<RowDataPacket[]>(`${userSelect} WHERE u.id = ? OR u.name = ? LIMIT 1`, [
     idOrName,
     idOrName,
