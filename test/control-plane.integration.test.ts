@@ -147,7 +147,10 @@ describe('playback through the control plane', () => {
     expect(r.json.protocol).toBe('dash');
     const statuses = r.json.segments.map((s: { cacheStatus: string }) => s.cacheStatus);
     expect(statuses.length).toBeGreaterThan(0);
-    expect(statuses.every((x: string) => x === 'HIT'), statuses.join(' ')).toBe(true);
+    expect(
+      statuses.every((x: string) => x === 'HIT'),
+      statuses.join(' '),
+    ).toBe(true);
     expect(r.json.cache.hits).toBeGreaterThanOrEqual(statuses.length);
   });
 

@@ -3,8 +3,8 @@ import {
   ASCII,
   convertToUtf8mb4,
   type Db,
-  fitsAscii,
   EXACT_TEXT,
+  fitsAscii,
   jsonColumn as parse,
   TEXT_COLLATION,
 } from '../../engines/mysql/client.js';
