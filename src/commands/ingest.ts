@@ -8,7 +8,7 @@ import { IngestProgressView, ingestSummary } from '../lib/ops/views/ingest-view.
 export default class Ingest extends FlixCommand {
   static override summary = 'Upload a video and turn it into an adaptive-bitrate title (HLS + DASH)';
   static override description =
-    'Probes and validates the file with ffprobe before anything is written, uploads the original to the origin (multipart, each part checksummed by the server, resumable), records the title as `uploaded` and emits title.uploaded on Kafka. The orchestrator then plans a per-title ladder, queues chunk x rendition encodes for the transcoder workers, packages CMAF segments with HLS and DASH manifests, validates every object and publishes.\n\nWithout --wait the command returns once the upload is safe and the job is queued; with --wait it shows each stage live and exits non-zero if the title fails.\n\nExit codes: 0 done, 7 cluster not running, 12 the file is not usable (nothing was written), 13 a title with that name exists, 14 the upload was interrupted or the title failed, 11 --wait timed out.';
+    'Probes and validates the file with ffprobe before anything is written, uploads the original to the origin (multipart, each part checksummed by the server, resumable), records the title as `uploaded` and emits title.uploaded on Kafka. The orchestrator then plans a per-title ladder, queues chunk x rendition encodes for the transcoder workers, packages CMAF segments with HLS and DASH manifests, validates every object and publishes.\n\nWithout --wait the command returns once the upload is safe and the job is queued; with --wait it shows each stage live (an engine restarting meanwhile is waited out) and exits non-zero if the title fails.\n\nExit codes: 0 done, 7 cluster not running, 12 the file is not usable (nothing was written), 13 a title with that name exists, 14 the upload was interrupted or the title failed (`flix titles retry` resumes a failed title), 11 --wait timed out.';
 
   static override examples = [
     '<%= config.bin %> ingest movie.mov --title "Big Trip" --genres drama,travel --year 2024 --regions US,DE --wait',
@@ -67,6 +67,7 @@ export default class Ingest extends FlixCommand {
           onUpload: (p) => view?.upload(p),
           onUploaded: (id) => view?.line(`uploaded ${id}; the job is queued`),
           onProgress: (p) => view?.progress(p),
+          onWaiting: (what) => (view ? view.line(what) : process.stderr.write(`${what}\n`)),
           signal: this.signal,
         },
       );

@@ -26,7 +26,12 @@ describe('cluster definition', () => {
       ports: { broker: 'auto', controller: 'auto' },
     });
     expect(def.engines.edge.ports.http).toBe('auto');
-    expect(def.restart).toEqual({ policy: 'on-failure', maxRestarts: 5, backoffMs: 1000 });
+    expect(def.restart).toEqual({
+      policy: 'on-failure',
+      maxRestarts: 5,
+      windowSeconds: 600,
+      backoffMs: 1000,
+    });
     expect(def.timeouts.stopSeconds).toBe(20);
   });
 

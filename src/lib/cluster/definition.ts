@@ -49,7 +49,9 @@ const schema = z.strictObject({
   restart: z
     .strictObject({
       policy: z.enum(['always', 'on-failure', 'never']).default('on-failure'),
+      // a budget per window: at most maxRestarts restarts of a component in any windowSeconds
       maxRestarts: z.number().int().min(0).max(100).default(5),
+      windowSeconds: z.number().int().min(1).max(86_400).default(600),
       backoffMs: z.number().int().min(0).max(60_000).default(1000),
     })
     .prefault({}),

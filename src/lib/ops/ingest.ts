@@ -12,6 +12,7 @@ import { type MultipartProgress, multipartUpload } from '../engines/origin/objec
 import { MediaError } from '../media/errors.js';
 import { validateSource } from '../media/source-check.js';
 import { ensureTopics, kafkaFor, publishEvent, topics } from '../platform/events.js';
+import { backoffMs, isTransient } from '../platform/outage.js';
 import { runningClusterEndpoints } from '../runtime/index.js';
 import { checkTitleName, titleId as makeTitleId, titleKey } from '../services/catalog/contract.js';
 import {
@@ -179,6 +180,12 @@ export async function resumeUpload(
       code: 'notFound',
       nextStep: '`flix titles list` shows the titles',
     });
+  if (t.status === 'failed') {
+    throw new FlixError(`title ${t.id} failed${t.error ? `: ${t.error}` : ''}`, {
+      code: 'jobFailed',
+      nextStep: `its upload is complete: \`flix titles retry ${t.id}\` resumes it from the stage that failed`,
+    });
+  }
   if (t.status !== 'uploading') {
     if (t.status === 'uploaded') await announce(plane, t.id, t.sourceKey); // the event may have been lost
     return t;
@@ -239,7 +246,13 @@ export interface TitleProgress {
 }
 
 export async function titleProgress(plane: DataPlane, id: string): Promise<TitleProgress> {
-  const title = (await getTitle(plane.db, id)) as TitleRow;
+  const title = await getTitle(plane.db, id);
+  if (!title) {
+    throw new FlixError(`title ${id} was deleted`, {
+      code: 'notFound',
+      nextStep: '`flix titles list` shows the titles',
+    });
+  }
   const job = await getJob(plane.db, id);
   const tasks = await listTasks(plane.db, id);
   const byRendition: Record<string, { done: number; total: number }> = {};
@@ -258,16 +271,38 @@ export async function titleProgress(plane: DataPlane, id: string): Promise<Title
   };
 }
 
-/** Follow a title until it is ready (resolves) or failed (throws). */
+/**
+ * Follow a title until it is ready (resolves) or failed (throws). The catalog being unreachable
+ * (MySQL restarting) is waited out, said once through `onWaiting`: the title goes on in the
+ * cluster meanwhile, and only the timeout ends the wait.
+ */
 export async function waitForTitle(
   plane: DataPlane,
   id: string,
   onUpdate: (p: TitleProgress) => void,
-  opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+  opts: { timeoutMs?: number; signal?: AbortSignal; onWaiting?: (what: string) => void } = {},
 ): Promise<TitleProgress> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60 * 60_000);
+  let waiting = false;
+  let attempt = 0;
   while (Date.now() < deadline && !opts.signal?.aborted) {
-    const p = await titleProgress(plane, id);
+    let p: TitleProgress;
+    try {
+      p = await titleProgress(plane, id);
+    } catch (e) {
+      if (!isTransient(e)) throw e;
+      if (!waiting) opts.onWaiting?.(`waiting for the catalog (${(e as Error).message})…`);
+      waiting = true;
+      attempt++;
+      await sleepUnlessAborted(
+        Math.min(backoffMs(attempt, { baseMs: 250, capMs: 2000 }), deadline - Date.now()),
+        opts.signal,
+      );
+      continue;
+    }
+    if (waiting) opts.onWaiting?.('the catalog answers again');
+    waiting = false;
+    attempt = 0;
     onUpdate(p);
     if (p.title.status === 'ready') return p;
     if (p.title.status === 'failed' || p.stage === 'failed') {
@@ -279,11 +314,23 @@ export async function waitForTitle(
         },
       );
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await sleepUnlessAborted(500, opts.signal);
   }
-  throw new FlixError(`title ${id} is not ready yet`, {
+  throw new FlixError(`title ${id} is not ready yet${waiting ? ' (the catalog does not answer)' : ''}`, {
     code: 'timeout',
     nextStep: `it keeps going in the cluster: \`flix titles show ${id}\``,
+  });
+}
+
+function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
   });
 }
 
@@ -322,6 +369,8 @@ export async function runIngest(
     onUpload?: (p: UploadProgress) => void;
     onProgress?: (p: TitleProgress) => void;
     onUploaded?: (id: string) => void;
+    /** the wait is held up (the catalog does not answer), or goes on again */
+    onWaiting?: (what: string) => void;
     signal?: AbortSignal;
   } = {},
 ): Promise<IngestResult> {
@@ -354,6 +403,7 @@ export async function runIngest(
     ? await waitForTitle(plane, id, (p) => opts.onProgress?.(p), {
         timeoutMs: cmd.timeoutMs,
         signal: opts.signal,
+        onWaiting: opts.onWaiting,
       })
     : null;
   const upload = lastUpload as UploadProgress | null;

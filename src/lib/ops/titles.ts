@@ -8,6 +8,7 @@ import type { Ladder } from '../media/ladder.js';
 import { deleteTitleRows, findTitle, setTitleStatus, type TitleRow } from '../services/catalog/store.js';
 import { getJob, listObjects, listTasks, type ObjectRow } from '../services/orchestrator/store.js';
 import type { DataPlane } from './ingest.js';
+import { serviceCall } from './operator.js';
 
 /** How long the edge URLs `flix titles show` prints stay valid. */
 const SHOWN_LINK_SECONDS = 3600;
@@ -59,6 +60,15 @@ export interface TitleDetails {
   status: string;
   stage: string | null;
   error: string | null;
+  /**
+   * Failed attempts of the current stage (an engine down: it is tried again after a backoff),
+   * with `error` the last one; on a failed title, the attempts of the stage that failed.
+   */
+  attempts: number;
+  /** when a stage that waits for an engine is tried next (ISO time), else null */
+  retryAt: string | null;
+  /** the stage a failed title failed in: where `flix titles retry` resumes it */
+  failedStage: string | null;
   source: { file: string; key: string; bytes: number; etag: string | null; media: Record<string, unknown> };
   ladder: Ladder | null;
   chunks: number;
@@ -103,6 +113,9 @@ export async function showTitle(plane: DataPlane, idOrName: string): Promise<Tit
     status: t.status,
     stage: job?.stage ?? null,
     error: job?.error ?? t.error,
+    attempts: job?.attempts ?? 0,
+    retryAt: job?.retryAt ? new Date(job.retryAt).toISOString() : null,
+    failedStage: job?.failedStage ?? null,
     source: {
       file: t.sourceFile,
       key: t.sourceKey,
@@ -135,6 +148,24 @@ export async function showTitle(plane: DataPlane, idOrName: string): Promise<Tit
     })),
     objects,
   };
+}
+
+/**
+ * `flix titles retry`: a failed title's job resumes at the stage it failed in (from its original,
+ * which a failure keeps), through the orchestrator, which owns the jobs.
+ */
+export async function retryTitle(
+  plane: DataPlane,
+  idOrName: string,
+): Promise<{ id: string; title: string; stage: string }> {
+  const t = await resolveTitle(plane, idOrName);
+  const r = await serviceCall<{ stage: string }>(
+    plane.endpoints.name,
+    'orchestrator',
+    'POST',
+    `/v1/jobs/${encodeURIComponent(t.id)}/retry`,
+  );
+  return { id: t.id, title: t.title, stage: r.stage };
 }
 
 /** `flix titles delete`: everything of the title in the origin (original included) and the catalog. */

@@ -3,51 +3,12 @@ import { dirname } from 'node:path';
 import { FlixError } from '../core/errors.js';
 import { userTokenFile } from '../core/paths.js';
 import { parseRegion } from '../core/regions.js';
-import { ConnectError } from '../platform/http/client.js';
-import { readErrorBody } from '../platform/http/error-body.js';
-import { inOrder, retryElsewhere } from '../platform/retry-elsewhere.js';
-import { runningClusterEndpoints } from '../runtime/index.js';
 import type { User } from '../services/users/contract.js';
-import { operatorCall } from './operator.js';
+import { serviceCall } from './operator.js';
 
-/**
- * The operator's path to the users service (`flix users ...`): straight to an instance from the
- * cluster plan (the first that answers), not through the gateway — creating users is an admin job.
- */
-async function usersCall<T>(cluster: string, method: string, path: string, body?: unknown): Promise<T> {
-  const endpoints = await runningClusterEndpoints(cluster);
-  const instances = endpoints.services.filter((s) => s.service === 'users');
-  if (instances.length === 0) {
-    throw new FlixError(`cluster '${cluster}' runs no users service`, {
-      code: 'invalidConfig',
-      nextStep: 'set services.users.perZone to 1 or more in the cluster file',
-    });
-  }
-  const answer = await retryElsewhere(instances[0] as (typeof instances)[number], {
-    next: inOrder(instances),
-    tries: instances.length,
-    retryable: (error) => error instanceof ConnectError,
-    attempt: (s) =>
-      operatorCall<T>(cluster, `${s.url}${path}`, { method, body, signal: AbortSignal.timeout(5000) }),
-  }).catch((error: unknown) => {
-    throw new FlixError(`no users service instance answered (${(error as Error)?.message})`, {
-      code: 'componentFailed',
-      nextStep: '`flix status` shows which components are unhealthy',
-    });
-  });
-  if (answer.status < 300) return answer.body;
-  const e = readErrorBody(answer.body);
-  throw new FlixError(e?.message || `users service answered ${answer.status}`, {
-    code:
-      answer.status === 404
-        ? 'notFound'
-        : answer.status === 409
-          ? 'conflict'
-          : answer.status === 400
-            ? 'invalidInput'
-            : 'componentFailed',
-    details: e?.code,
-  });
+/** The operator's path to the users service (`flix users ...`): creating users is an admin job. */
+function usersCall<T>(cluster: string, method: string, path: string, body?: unknown): Promise<T> {
+  return serviceCall<T>(cluster, 'users', method, path, body);
 }
 
 /** Keeps a user's token where `flix play --user` finds it (mode 0600). */

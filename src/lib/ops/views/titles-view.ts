@@ -21,9 +21,16 @@ export function renderTitleList(rows: TitleSummary[]): string {
 /** `flix titles show` for a person: status, source, ladder with encodes done, manifests, timings. */
 export function renderTitleDetails(t: TitleDetails): string {
   const out: string[] = [];
-  out.push(
-    `${t.title} (${t.id})  ${t.status}${t.stage ? `, stage ${t.stage}` : ''}${t.error ? `\n  error: ${t.error}` : ''}`,
-  );
+  out.push(`${t.title} (${t.id})  ${t.status}${t.stage ? `, stage ${t.stage}` : ''}`);
+  if (t.status === 'failed') {
+    if (t.error) out.push(`  error: ${t.error}`);
+    if (t.failedStage)
+      out.push(`  failed in ${t.failedStage}: \`flix titles retry ${t.id}\` resumes it there`);
+  } else if (t.attempts > 0) {
+    const next = t.retryAt ? `, next try ${t.retryAt}` : '';
+    out.push(`  waiting for an engine: ${t.attempts} failed attempt${t.attempts === 1 ? '' : 's'}${next}`);
+    if (t.error) out.push(`  last error: ${t.error}`);
+  } else if (t.error) out.push(`  error: ${t.error}`);
   const duration = Number((t.source.media as { durationSeconds?: number }).durationSeconds ?? 0);
   out.push(`  source ${t.source.file}, ${formatBytes(t.source.bytes)}, ${duration.toFixed(2)} s`);
   if (t.ladder) {

@@ -2,13 +2,18 @@ import type { ClusterDefinition } from '../../cluster/definition.js';
 
 export type RestartPolicy = ClusterDefinition['restart'];
 
-/** Should the supervisor restart a component that exited on its own? */
+/**
+ * Should the supervisor restart a component that exited on its own? A budget per time window
+ * (`maxRestarts` in the last `windowSeconds`), as supervisors do: a component that crashes now
+ * and then on a long-running dev cluster keeps coming back, one that crash-loops is left down.
+ */
 export function shouldRestart(
   policy: RestartPolicy,
   exit: { code: number | null; signal: string | null },
-  restartsSoFar: number,
+  restartTimes: readonly number[],
+  now: number,
 ): boolean {
-  if (restartsSoFar >= policy.maxRestarts) return false;
+  if (restartsInWindow(policy, restartTimes, now) >= policy.maxRestarts) return false;
   switch (policy.policy) {
     case 'never':
       return false;
@@ -17,4 +22,14 @@ export function shouldRestart(
     case 'on-failure':
       return exit.signal !== null || exit.code !== 0;
   }
+}
+
+/** The restarts (ms since epoch) that count against the budget at `now`. */
+export function restartsInWindow(
+  policy: RestartPolicy,
+  restartTimes: readonly number[],
+  now: number,
+): number {
+  const since = now - policy.windowSeconds * 1000;
+  return restartTimes.filter((t) => t > since).length;
 }

@@ -9,7 +9,7 @@ import type { EngineContext } from '../../engines/driver.js';
 import { driverFor } from '../../engines/drivers.js';
 import { engineRunAs } from '../../engines/engine-user.js';
 import { processStartTime, type Spawned, signalGroup, spawnToLog, stopGroup, tailFile } from './processes.js';
-import { shouldRestart } from './restart-policy.js';
+import { restartsInWindow, shouldRestart } from './restart-policy.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -20,6 +20,8 @@ interface Running {
   spawned: Spawned | null;
   /** set while the supervisor itself stops this component, so its exit is not a crash */
   stopping: boolean;
+  /** when it was restarted (ms since epoch), for the restart budget's window */
+  restartTimes: number[];
 }
 
 /**
@@ -42,7 +44,7 @@ export class Supervisor {
     private readonly ctx: EngineContext,
   ) {
     for (const c of plan.components) {
-      this.running.set(c.name, { plan: c, spawned: null, stopping: false });
+      this.running.set(c.name, { plan: c, spawned: null, stopping: false, restartTimes: [] });
       this.status.set(c.name, {
         name: c.name,
         role: c.role,
@@ -241,23 +243,27 @@ export class Supervisor {
       await this.update(c.name, { lastExit, pid: null });
       return; // during start, waitHealthy reports the exit
     }
-    if (!shouldRestart(this.plan.restart, exit, st.restarts)) {
+    const budget = this.plan.restart;
+    const now = Date.now();
+    if (!shouldRestart(budget, exit, r.restartTimes, now)) {
+      const used = restartsInWindow(budget, r.restartTimes, now);
       await this.update(c.name, {
         state: 'failed',
         lastExit,
         pid: null,
         healthySince: null,
-        message: `exited (${exit.signal ?? `code ${exit.code}`}); not restarted (policy ${this.plan.restart.policy}, ${st.restarts}/${this.plan.restart.maxRestarts} restarts)`,
+        message: `exited (${exit.signal ?? `code ${exit.code}`}); not restarted (policy ${budget.policy}, ${used}/${budget.maxRestarts} restarts in ${budget.windowSeconds} s)`,
       });
       return;
     }
+    r.restartTimes.push(now);
     await this.update(c.name, {
       state: 'restarting',
       lastExit,
       pid: null,
       healthySince: null,
       restarts: st.restarts + 1,
-      message: `restart ${st.restarts + 1} of ${this.plan.restart.maxRestarts}`,
+      message: `restart ${restartsInWindow(budget, r.restartTimes, now)} of ${budget.maxRestarts} in ${budget.windowSeconds} s`,
     });
     await sleep(this.plan.restart.backoffMs);
     if (this.stopping) return;

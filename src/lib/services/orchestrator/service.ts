@@ -3,6 +3,8 @@ import { originClient } from '../../engines/origin/client.js';
 import { deleteObject, deletePrefix } from '../../engines/origin/objects.js';
 import { connectServiceClients, topics } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
+import { HttpError, Router } from '../../platform/http/router.js';
+import { OPERATOR } from '../../platform/internal-auth.js';
 import { backoffMs, isTransient, rideOut } from '../../platform/outage.js';
 import { ensureCatalogSchema, getTitle, setTitleStatus } from '../catalog/store.js';
 import type { ResultMessage } from './contract.js';
@@ -22,6 +24,7 @@ import {
   listTasks,
   recordJobError,
   recordTaskResult,
+  retryJob,
 } from './store.js';
 
 const leaseMs = 60_000;
@@ -31,6 +34,8 @@ const leaseMs = 60_000;
  * persisted stage at a time under a lease (so several instances can run and a restarted one
  * resumes), records transcode results (first result of a task wins), and publishes a title only
  * after everything its manifests name has been checked.
+ *
+ *   POST /v1/jobs/:titleId/retry   the operator's: a failed title's job resumes at the stage it failed in
  */
 export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHandle> {
   const db = mysqlPool(ctx.endpoints, ctx.secrets);
@@ -197,7 +202,36 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
     );
   }
 
+  const router = new Router().post('/v1/jobs/:titleId/retry', async (req) => {
+    if (req.caller !== OPERATOR) {
+      throw new HttpError(403, 'operator-only', "retrying a title is the operator's (`flix titles retry`)");
+    }
+    const titleId = req.params.titleId as string;
+    const title = await getTitle(db, titleId);
+    if (!title) throw new HttpError(404, 'unknown-title', `no title ${titleId}`);
+    if (title.status !== 'failed') {
+      throw new HttpError(
+        409,
+        'not-failed',
+        `title ${titleId} is ${title.status}: only a failed title is retried`,
+      );
+    }
+    const stage = await retryJob(db, titleId);
+    if (!stage) {
+      throw new HttpError(
+        409,
+        'no-job',
+        `title ${titleId} failed before its upload finished: \`flix ingest --resume ${titleId}\` uploads the rest`,
+      );
+    }
+    await setTitleStatus(db, titleId, 'processing');
+    ctx.log('job retried', { titleId, stage });
+    wake();
+    return { titleId, stage };
+  });
+
   return {
+    router,
     async stop() {
       stopped = true;
       wake();
