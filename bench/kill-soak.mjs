@@ -35,7 +35,7 @@ Goal: 0 lost originals, 0 corrupt titles, 0 failed titles, 0 stuck titles.
 It starts its own CI cluster (and stops it) unless --keep-cluster names a running one.`,
   options: {
     trials: number(50, 'trials'),
-    maxDelay: number(12, 'the kill comes 0.5 s to this many seconds after the ingest starts', 'SECONDS'),
+    maxDelay: number(8, 'the kill comes 0.5 s to this many seconds after the ingest starts', 'SECONDS'),
     clipSeconds: number(12, 'length of the synthetic 426x240 clip ingested each trial', 'SECONDS'),
     timeout: number(300, 'a title not ready this long after its kill counts as stuck', 'SECONDS'),
     seed: number(1, 'seed of the victims and moments (a run is repeatable)'),
@@ -107,7 +107,7 @@ function tryJson(/** @type {string[]} */ ...args) {
 
 /** @param {string} victim */
 function pickComponent(victim) {
-  const comps = cli.json('status').components;
+  const comps = cli.json('status', '--json').components;
   const matching = comps.filter((/** @type {any} */ c) =>
     victim === 'transcoder'
       ? c.name.startsWith('transcoder-')
@@ -263,7 +263,9 @@ try {
     stop = up.down;
     onCleanup(() => stop());
   }
-  const endpoint = cli.json('status').components.find((/** @type {any} */ c) => c.name === 'origin').endpoint;
+  const endpoint = cli
+    .json('status', '--json')
+    .components.find((/** @type {any} */ c) => c.name === 'origin').endpoint;
   const s3 = originClient(endpoint, await clusterSecrets(name));
   const load = [loadAverage()];
   const rows = [];

@@ -73,6 +73,10 @@ const schema = z.strictObject({
           taskShape: z.enum(['rendition', 'chunk']).default('rendition'),
           // segments (of ~4 s) per chunk; 0 = 2, more for long titles (at most 100 chunks)
           chunkSegments: z.number().int().min(0).max(150).default(0),
+          // jobs advanced side by side (each under its own lease)
+          parallelJobs: z.number().int().min(1).max(16).default(3),
+          // how long a stage rides out an engine that is down before the title fails
+          outageSeconds: z.number().int().min(1).max(3600).default(120),
           ports: z.strictObject({ http: auto() }).prefault({}),
         })
         .prefault({}),
@@ -83,6 +87,8 @@ const schema = z.strictObject({
           preset: z
             .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'])
             .default('veryfast'),
+          // how long a task rides out an engine that is down before the worker reports it failed
+          outageSeconds: z.number().int().min(1).max(3600).default(120),
           ports: z.strictObject({ http: auto() }).prefault({}),
         })
         .prefault({}),

@@ -12,7 +12,10 @@ import type { MediaInfo } from './probe.js';
  *   source's. A source below the smallest rung gets one rendition at its own size.
  * - Sizes keep the source's display shape (after rotation and pixel aspect) rounded to even numbers
  *   (4:2:0 chroma needs them); the tiny remaining shape error is absorbed by the sample aspect ratio
- *   so every rendition shows exactly the source's display aspect ratio.
+ *   so every rendition shows exactly the source's display aspect ratio. 16:9 at 480 lines is
+ *   853⅓ pixels wide and at 240 lines 426⅔: no even width is exact, so 854×480 carries SAR
+ *   1280:1281 and 426×240 SAR 640:639 (a 0.1 % correction) rather than a picture 0.08 % too wide
+ *   or a rung of another height than viewers expect. 1080, 720 and 360 lines are exact at 1:1.
  * - Bitrate grows with pixels^0.8 (small pictures need more bits per pixel) and with sqrt(fps / 30),
  *   from a reference of 5000 kbit/s for 1920×1080 at 30 fps; VBV maxrate = 1.5×, bufsize = 3×.
  * - Output frame rate: a constant-rate source keeps its rate; a variable-rate source gets its average
