@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { copyFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { lastLines } from './errors.js';
 import { probeMedia } from './probe.js';
@@ -24,6 +24,12 @@ export async function concatChunks(
   opts: RunOptions & { expectedFrames?: number } = {},
 ): Promise<ConcatResult> {
   if (files.length === 0) throw new Error('concatChunks: no chunk files');
+  if (files.length === 1) {
+    // one chunk is already the rendition (the encoder wrote an MP4 of its video alone): no ffmpeg
+    // to start, the same checks below
+    await copyFile(files[0] as string, output);
+    return checkJoined(output, opts);
+  }
   const list = join(
     dirname(resolve(output)),
     `.${basename(output)}.${randomBytes(4).toString('hex')}.concat.txt`,
@@ -66,6 +72,14 @@ export async function concatChunks(
       `joining chunks into ${output} produced broken timestamps:\n${trouble.slice(-10).join('\n')}`,
     );
   }
+  return checkJoined(output, opts);
+}
+
+/** The joined file holds exactly one H.264 video stream, with every frame when the count is known. */
+async function checkJoined(
+  output: string,
+  opts: RunOptions & { expectedFrames?: number },
+): Promise<ConcatResult> {
   const info = await probeMedia(output, opts);
   if (info.video?.codec !== 'h264' || info.audio) {
     throw new Error(`${output} should hold exactly one H.264 video stream, found ${describe(info)}`);

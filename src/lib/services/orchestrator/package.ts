@@ -1,6 +1,7 @@
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { forEachLimited } from '../../core/concurrency.js';
 import { downloadFile, md5File, presignedGet, putFile } from '../../engines/origin/objects.js';
 import { concatChunks } from '../../media/assemble.js';
 import type { Rendition } from '../../media/ladder.js';
@@ -43,17 +44,23 @@ export async function packageStage(d: StageDeps, id: string, plan: PlannedJob): 
         ? (await extractSubtitles(source, plan.media, subtitlesDir)).tracks
         : [];
     const outDir = join(tmp, 'out');
-    const pkg = await packageTitle({
-      renditions,
-      audio,
-      subtitles,
-      subtitlesDir,
-      outDir,
-      segmentSeconds: plan.ladder.segmentSeconds,
-      displayAspectRatio: plan.ladder.displayAspectRatio,
-      frameRate: plan.ladder.frameRate,
-    });
-    await makeThumbnails(plan, renditions, source, outDir);
+    const thumbsDir = join(tmp, 'thumbs');
+    await mkdir(thumbsDir);
+    // the poster and sprite are made while the segments are cut: each is an ffmpeg of its own
+    const [pkg] = await Promise.all([
+      packageTitle({
+        renditions,
+        audio,
+        subtitles,
+        subtitlesDir,
+        outDir,
+        segmentSeconds: plan.ladder.segmentSeconds,
+        displayAspectRatio: plan.ladder.displayAspectRatio,
+        frameRate: plan.ladder.frameRate,
+      }),
+      makeThumbnails(plan, renditions, source, thumbsDir),
+    ]);
+    for (const f of await readdir(thumbsDir)) await rename(join(thumbsDir, f), join(outDir, f));
     const objects = await storePublished(d, id, outDir);
     const key = (rel: string) => `${publishedPrefix(id)}${rel}`;
     return {
@@ -77,22 +84,20 @@ async function joinRenditions(
   tasks: TaskRow[],
   tmp: string,
 ): Promise<Array<{ rendition: Rendition; file: string }>> {
-  const renditions = [];
-  for (const r of plan.ladder.video) {
+  const renditions = plan.ladder.video.map((r) => ({ rendition: r, file: join(tmp, `${r.name}.mp4`) }));
+  // two renditions at a time: each join is an ffmpeg and an ffprobe, and the downloads of one
+  // overlap the other's tools
+  await forEachLimited(renditions, 2, async ({ rendition: r, file: out }) => {
     const chunks = tasks
       .filter((t) => t.kind === 'video' && t.rendition === r.name)
       .sort((a, b) => a.chunkIndex - b.chunkIndex);
-    const files: string[] = [];
-    for (const c of chunks) {
-      const f = join(tmp, `${r.name}-${String(c.chunkIndex).padStart(4, '0')}.mp4`);
-      await downloadChecked(s3, c.objectKey as string, c.md5 as string, f);
-      files.push(f);
-    }
-    const out = join(tmp, `${r.name}.mp4`);
+    const files = chunks.map((c) => join(tmp, `${r.name}-${String(c.chunkIndex).padStart(4, '0')}.mp4`));
+    await forEachLimited(chunks, 4, (c, i) =>
+      downloadChecked(s3, c.objectKey as string, c.md5 as string, files[i] as string),
+    );
     await concatChunks(files, out, { expectedFrames: plan.ladder.totalFrames });
     for (const f of files) await rm(f, { force: true });
-    renditions.push({ rendition: r, file: out });
-  }
+  });
   return renditions;
 }
 
@@ -136,15 +141,17 @@ async function makeThumbnails(
 
 /** Every packaged file into the origin under the title's prefix, each object's MD5 recorded. */
 async function storePublished(d: StageDeps, id: string, outDir: string) {
-  const objects = [];
-  for (const f of await walk(outDir)) {
+  const files = await walk(outDir);
+  const objects: Array<Awaited<ReturnType<typeof putFile>> & { kind: string }> = new Array(files.length);
+  // several puts in flight hide the origin's per-request latency (a title is hundreds of objects)
+  await forEachLimited(files, 8, async (f, i) => {
     const rel = relative(outDir, f);
     const stored = await putFile(d.s3, `${publishedPrefix(id)}${rel}`, f, {
       contentType: contentType(f),
       cacheControl: f.endsWith('.m3u8') || f.endsWith('.mpd') ? 'max-age=60' : 'max-age=31536000, immutable',
     });
-    objects.push({ ...stored, kind: kindOf(rel) });
-  }
+    objects[i] = { ...stored, kind: kindOf(rel) };
+  });
   await recordObjects(d.db, id, objects);
   return objects;
 }
