@@ -11,6 +11,7 @@ import { clusterSecrets } from '../dist/lib/cluster/secrets.js';
 import { clusterPaths } from '../dist/lib/core/paths.js';
 import { originBucket } from '../dist/lib/engines/credentials.js';
 import { originClient } from '../dist/lib/engines/origin/client.js';
+import { rideOut } from '../dist/lib/platform/outage.js';
 import { number, parseArgs, string } from './lib/args.mjs';
 import { cleanup, onCleanup } from './lib/cleanup.mjs';
 import { flixCli, root, upCluster } from './lib/flix.mjs';
@@ -129,18 +130,26 @@ async function awaitHealthy(deadlineMs) {
   return false;
 }
 
+// the checker's own calls to the origin ride out its restarts too (a pooled socket of a killed
+// origin answers "socket hang up")
+const patiently = (/** @type {() => Promise<any>} */ fn) => rideOut(fn, { deadlineMs: 60_000 });
+
 /** @param {any} s3 @param {string} key */
-async function objectMd5(s3, key) {
-  const r = await s3.send(new GetObjectCommand({ Bucket: originBucket, Key: key }));
-  const hash = createHash('md5');
-  for await (const chunk of /** @type {AsyncIterable<Buffer>} */ (r.Body)) hash.update(chunk);
-  return hash.digest('hex');
+function objectMd5(s3, key) {
+  return patiently(async () => {
+    const r = await s3.send(new GetObjectCommand({ Bucket: originBucket, Key: key }));
+    const hash = createHash('md5');
+    for await (const chunk of /** @type {AsyncIterable<Buffer>} */ (r.Body)) hash.update(chunk);
+    return hash.digest('hex');
+  });
 }
 
 /** @param {any} s3 @param {string} prefix */
-async function keysUnder(s3, prefix) {
-  const r = await s3.send(new ListObjectsV2Command({ Bucket: originBucket, Prefix: prefix }));
-  return (r.Contents ?? []).map((/** @type {any} */ c) => /** @type {string} */ (c.Key));
+function keysUnder(s3, prefix) {
+  return patiently(async () => {
+    const r = await s3.send(new ListObjectsV2Command({ Bucket: originBucket, Prefix: prefix }));
+    return (r.Contents ?? []).map((/** @type {any} */ c) => /** @type {string} */ (c.Key));
+  });
 }
 
 function scratchLeftovers() {
@@ -200,6 +209,9 @@ async function trial(i, s3) {
     else r = await startFlix(['ingest', clip, '--title', title, '--wait', '--json']).done;
     shown = tryJson('titles', 'show', title);
   }
+  // every component back first, so the checks see the cluster whole
+  const healthy = await awaitHealthy(Date.now() + 120_000);
+  if (!healthy) problems.push('a component is not healthy again');
   if (r.code !== 0) problems.push(`ingest exited ${r.code}: ${r.stderr.trim().split('\n').at(-1)}`);
   const t = shown.json;
   let outcome = t?.status ?? 'missing';
@@ -231,8 +243,6 @@ async function trial(i, s3) {
     }
     leftovers = await keysUnder(s3, `work/${t.id}/`);
   }
-  const healthy = await awaitHealthy(Date.now() + 120_000);
-  if (!healthy) problems.push('a component is not healthy again');
   const scratchLeft = scratchLeftovers();
   if (leftovers.length) problems.push(`${leftovers.length} work/ objects left`);
   if (scratchLeft.length) problems.push(`scratch left: ${scratchLeft.slice(0, 3).join(', ')}`);
