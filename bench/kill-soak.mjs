@@ -11,6 +11,7 @@ import { clusterSecrets } from '../dist/lib/cluster/secrets.js';
 import { clusterPaths } from '../dist/lib/core/paths.js';
 import { originBucket } from '../dist/lib/engines/credentials.js';
 import { originClient } from '../dist/lib/engines/origin/client.js';
+import { mulberry32 } from '../dist/lib/load/schedule.js';
 import { rideOut } from '../dist/lib/platform/outage.js';
 import { number, parseArgs, string } from './lib/args.mjs';
 import { cleanup, onCleanup } from './lib/cleanup.mjs';
@@ -51,19 +52,8 @@ for (const v of victims) if (!VICTIMS.includes(v)) throw new Error(`unknown vict
 const log = (/** @type {string} */ s) => process.stderr.write(`${s}\n`);
 const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
-/** mulberry32: a small seeded generator, so a run's victims and moments can be replayed. */
-/** @param {number} seed */
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = seeded(o.seed);
+// seeded, so a run's victims and moments can be replayed
+const random = mulberry32(o.seed);
 
 const scratch = mkdtempSync(join(tmpdir(), 'flix-kill-soak-'));
 onCleanup(() => rmSync(scratch, { recursive: true, force: true }));

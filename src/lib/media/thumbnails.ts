@@ -79,6 +79,14 @@ export interface SpriteJob extends RunOptions {
   rows?: number;
   /** file names: `${name}.jpg` (or `${name}-001.jpg`… when there are several sheets), `${name}.vtt` */
   name?: string;
+  /** the picture's display shape when the caller knows it (a rendition of its own ladder): no probe */
+  displayAspect?: { width: number; height: number };
+}
+
+async function probedShape(job: SpriteJob): Promise<{ width: number; height: number }> {
+  const info = await probeMedia(job.source, job);
+  if (!info.video) throw new Error(`makeSprite: ${job.source} has no video`);
+  return { width: info.video.displayWidth, height: info.video.displayHeight };
 }
 
 export interface SpriteResult {
@@ -99,10 +107,9 @@ export interface SpriteResult {
  */
 export async function makeSprite(job: SpriteJob): Promise<SpriteResult> {
   const interval = job.intervalSeconds ?? defaultSpriteInterval(job.durationSeconds);
-  const info = await probeMedia(job.source, job);
-  if (!info.video) throw new Error(`makeSprite: ${job.source} has no video`);
+  const shape = job.displayAspect ?? (await probedShape(job));
   const tileWidth = even(job.tileWidth ?? 160);
-  const tileHeight = even((tileWidth * info.video.displayHeight) / info.video.displayWidth);
+  const tileHeight = even((tileWidth * shape.height) / shape.width);
   const tiles = Math.max(1, Math.ceil(job.durationSeconds / interval - 1e-6));
   const layout = spriteLayout(tiles, job.columns ?? 10, job.rows ?? 10);
   const name = job.name ?? 'sprite';

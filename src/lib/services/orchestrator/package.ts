@@ -135,8 +135,15 @@ async function makeThumbnails(
       source: renditions.at(-1)?.file ?? source,
       durationSeconds: plan.media.durationSeconds,
       outDir,
+      // every rendition shows the ladder's display aspect ratio ("16:9")
+      displayAspect: renditions.length > 0 ? darOf(plan.ladder.displayAspectRatio) : undefined,
     }),
   ]);
+}
+
+function darOf(ratio: string): { width: number; height: number } | undefined {
+  const [w, h] = ratio.split(':').map(Number);
+  return w && h ? { width: w, height: h } : undefined;
 }
 
 /** Every packaged file into the origin under the title's prefix, each object's MD5 recorded. */
