@@ -3,10 +3,12 @@
 // Kill soak (run on purpose, never as a test). Options: --help.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { parseDocument } from 'yaml';
+import { resolveClusterFile } from '../dist/lib/cluster/definition.js';
 import { clusterSecrets } from '../dist/lib/cluster/secrets.js';
 import { clusterPaths } from '../dist/lib/core/paths.js';
 import { originBucket } from '../dist/lib/engines/credentials.js';
@@ -34,7 +36,8 @@ the original kept and MD5-equal to the file, every published object MD5-equal to
 catalog recorded, ffmpeg decoding HLS and DASH through an edge, nothing under work/ and no
 component scratch files left. A summary table per victim at the end.
 Goal: 0 lost originals, 0 corrupt titles, 0 failed titles, 0 stuck titles.
-It starts its own CI cluster (and stops it) unless --keep-cluster names a running one.`,
+It starts its own CI cluster (with a restart budget of 100 in 10 min, and stops it) unless
+--keep-cluster names a running one (whose budget then applies: 5 in 10 min by default).`,
   options: {
     trials: number(50, 'trials'),
     maxDelay: number(8, 'the kill comes 0.5 s to this many seconds after the ingest starts', 'SECONDS'),
@@ -259,7 +262,13 @@ async function trial(i, s3) {
 let stop = () => true;
 try {
   if (!o.keepCluster) {
-    const up = upCluster(cli, 'ci', { log });
+    // the CI cluster, with a restart budget for a crash campaign: its 5 restarts in 10 min would
+    // leave a component down after its fifth kill (as it should on a cluster that crash-loops)
+    const doc = parseDocument(readFileSync(resolveClusterFile('ci'), 'utf8'));
+    doc.setIn(['restart', 'maxRestarts'], 100);
+    const clusterFile = join(scratch, 'soak-cluster.yaml');
+    writeFileSync(clusterFile, doc.toString());
+    const up = upCluster(cli, clusterFile, { log });
     stop = up.down;
     onCleanup(() => stop());
   }
@@ -269,7 +278,15 @@ try {
   const s3 = originClient(endpoint, await clusterSecrets(name));
   const load = [loadAverage()];
   const rows = [];
-  for (let i = 1; i <= o.trials; i++) rows.push(await trial(i, s3));
+  for (let i = 1; i <= o.trials; i++) {
+    try {
+      rows.push(await trial(i, s3));
+    } catch (e) {
+      // the checker itself could not go on (the cluster is not whole): say so, end with the table
+      log(`trial ${i}: the soak stops: ${e instanceof Error ? e.message : e}`);
+      break;
+    }
+  }
   load.push(loadAverage());
   s3.destroy();
 
