@@ -92,17 +92,21 @@ describe('ClusterRateLimiter', () => {
     };
   }
 
+  /** A gateway's limiter: the shared counters, and its own bucket of the same size and rate. */
+  function gatewayLimiter(
+    counter: { count(key: string): Promise<number | null> },
+    capacity: number,
+    refillPerSecond: number,
+    clock: FakeClock,
+  ) {
+    const local = new TokenBucketLimiter({ capacity, refillPerSecond, clock });
+    return new ClusterRateLimiter({ capacity, refillPerSecond, counter, local, clock });
+  }
+
   it('holds the limit across gateways: two gateways share one window of `burst` requests', async () => {
     const clock = new FakeClock(10_000);
     const { counter } = sharedCounts();
-    const gateway = () =>
-      new ClusterRateLimiter({
-        capacity: 10,
-        refillPerSecond: 5,
-        counter,
-        local: new TokenBucketLimiter({ capacity: 10, refillPerSecond: 5, clock }),
-        clock,
-      });
+    const gateway = () => gatewayLimiter(counter, 10, 5, clock);
     const [a, b] = [gateway(), gateway()];
     const results = [];
     for (let i = 0; i < 10; i++) results.push(await (i % 2 ? a : b).take('user:u1'));
@@ -118,13 +122,7 @@ describe('ClusterRateLimiter', () => {
     const clock = new FakeClock(0);
     const { counter, up } = sharedCounts();
     up.value = false;
-    const limiter = new ClusterRateLimiter({
-      capacity: 2,
-      refillPerSecond: 1,
-      counter,
-      local: new TokenBucketLimiter({ capacity: 2, refillPerSecond: 1, clock }),
-      clock,
-    });
+    const limiter = gatewayLimiter(counter, 2, 1, clock);
     expect([(await limiter.take('k')).allowed, (await limiter.take('k')).allowed]).toEqual([true, true]);
     expect((await limiter.take('k')).allowed).toBe(false);
     expect(limiter.counts).toEqual({ shared: 0, local: 3 });
@@ -133,13 +131,7 @@ describe('ClusterRateLimiter', () => {
   it('a count that cannot be asked mid-burst does not hand out a fresh burst', async () => {
     const clock = new FakeClock(10_000);
     const { counter, up } = sharedCounts();
-    const limiter = new ClusterRateLimiter({
-      capacity: 4,
-      refillPerSecond: 2,
-      counter,
-      local: new TokenBucketLimiter({ capacity: 4, refillPerSecond: 2, clock }),
-      clock,
-    });
+    const limiter = gatewayLimiter(counter, 4, 2, clock);
     for (let i = 0; i < 4; i++) expect((await limiter.take('k')).allowed).toBe(true);
     up.value = false; // one slow answer: this gateway already spent its bucket on the burst
     expect((await limiter.take('k')).allowed).toBe(false);
