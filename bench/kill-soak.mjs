@@ -234,7 +234,14 @@ async function trial(i, s3) {
         }
       }
     }
+    // a kill can make Kafka hand out tasks again that were done already: their encodes may still
+    // be in flight when the title is ready, and their results delete them as they come in — so a
+    // work/ object counts as left over only if it is still there after an encode's time
     leftovers = await keysUnder(s3, `work/${t.id}/`);
+    for (let wait = 0; leftovers.length > 0 && wait < 30; wait++) {
+      await sleep(1000);
+      leftovers = await keysUnder(s3, `work/${t.id}/`);
+    }
   }
   const scratchLeft = scratchLeftovers();
   if (leftovers.length) problems.push(`${leftovers.length} work/ objects left`);
