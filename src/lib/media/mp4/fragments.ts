@@ -195,68 +195,23 @@ export function readFragment(buf: Buffer, init: Pick<TrackInit, 'defaults' | 'tr
   let decode = 0;
   for (const moof of moofs) {
     for (const traf of children(buf, moof, 'traf')) {
-      const kids = readBoxes(buf, traf);
-      const tfhd = find(kids, 'tfhd');
-      if (!tfhd) throw new Error('a traf has no tfhd');
-      const h = fullBox(tfhd);
-      if (h.body.readUInt32BE(0) !== init.trackId) continue;
-      const defaults = { ...init.defaults };
-      let at = 4;
-      if (h.flags & 0x01) at += 8; // base data offset
-      if (h.flags & 0x02) at += 4; // sample description index
-      if (h.flags & 0x08) {
-        defaults.duration = h.body.readUInt32BE(at);
-        at += 4;
-      }
-      if (h.flags & 0x10) {
-        defaults.size = h.body.readUInt32BE(at);
-        at += 4;
-      }
-      if (h.flags & 0x20) defaults.flags = h.body.readUInt32BE(at);
-      const tfdt = find(kids, 'tfdt');
-      if (tfdt) {
-        const t = fullBox(tfdt);
-        const time = t.version === 1 ? Number(t.body.readBigUInt64BE(0)) : t.body.readUInt32BE(0);
+      const fragment = readTrackFragment(buf, traf, init);
+      if (!fragment) continue;
+      if (fragment.decodeTime !== null) {
         if (baseDecodeTime === null) {
-          baseDecodeTime = time;
-          decode = time;
+          baseDecodeTime = fragment.decodeTime;
+          decode = fragment.decodeTime;
         }
       } else if (baseDecodeTime === null) throw new Error('a traf has no tfdt');
-      for (const trun of kids.filter((b) => b.type === 'trun')) {
-        const r = fullBox(trun);
-        const count = r.body.readUInt32BE(0);
-        let p = 4;
-        if (r.flags & 0x01) p += 4; // data offset
-        let firstFlags: number | null = null;
-        if (r.flags & 0x04) {
-          firstFlags = r.body.readUInt32BE(p);
-          p += 4;
-        }
-        for (let i = 0; i < count; i++) {
-          let d = defaults.duration;
-          let f = i === 0 && firstFlags !== null ? firstFlags : defaults.flags;
-          let cto = 0;
-          if (r.flags & 0x100) {
-            d = r.body.readUInt32BE(p);
-            p += 4;
-          }
-          if (r.flags & 0x200) p += 4; // sample size
-          if (r.flags & 0x400) {
-            const own = r.body.readUInt32BE(p);
-            p += 4;
-            if (!(i === 0 && firstFlags !== null)) f = own;
-          }
-          if (r.flags & 0x800) {
-            cto = r.version === 0 ? r.body.readUInt32BE(p) : r.body.readInt32BE(p);
-            p += 4;
-          }
+      for (const run of fragment.runs) {
+        for (const sample of run.samples) {
           if (samples === 0) {
-            firstPresentationTime = decode + cto;
-            startsWithSync = (f & SAMPLE_IS_NON_SYNC) === 0;
+            firstPresentationTime = decode + sample.compositionOffset;
+            startsWithSync = (sample.flags & SAMPLE_IS_NON_SYNC) === 0;
           }
-          earliest = Math.min(earliest, decode + cto);
-          decode += d;
-          duration += d;
+          earliest = Math.min(earliest, decode + sample.compositionOffset);
+          decode += sample.duration;
+          duration += sample.duration;
           samples++;
         }
       }
@@ -274,6 +229,108 @@ export function readFragment(buf: Buffer, init: Pick<TrackInit, 'defaults' | 'tr
     brands: styp ? readStypBrands(styp) : null,
     sidx: readSidx(find(top, 'sidx')),
   };
+}
+
+/** One sample of a `trun`, its fields resolved against the fragment's and the track's defaults. */
+export interface TrunSample {
+  duration: number;
+  size: number;
+  flags: number;
+  /** ticks, signed (a version 1 `trun`) */
+  compositionOffset: number;
+}
+
+export interface TrackFragment {
+  /** the `tfhd` base data offset, null without one (then offsets count from the `moof`) */
+  baseDataOffset: number | null;
+  /** the `tfdt` decode time, null without one */
+  decodeTime: number | null;
+  /** each `trun`: its data offset (0 without one) and its samples */
+  runs: Array<{ dataOffset: number; samples: TrunSample[] }>;
+}
+
+/**
+ * The part of a `traf` that belongs to the track `init` describes — its `tfhd` defaults, `tfdt`
+ * and every `trun` sample — or null when the `traf` is another track's. The one reading of these
+ * boxes, for the conformance check and the segmenter alike.
+ */
+export function readTrackFragment(
+  buf: Buffer,
+  traf: Box,
+  init: Pick<TrackInit, 'defaults' | 'trackId'>,
+): TrackFragment | null {
+  const kids = readBoxes(buf, traf);
+  const tfhd = find(kids, 'tfhd');
+  if (!tfhd) throw new Error('a traf has no tfhd');
+  const h = fullBox(tfhd);
+  if (h.body.readUInt32BE(0) !== init.trackId) return null;
+  const defaults = { ...init.defaults };
+  let at = 4;
+  let baseDataOffset: number | null = null;
+  if (h.flags & 0x01) {
+    baseDataOffset = Number(h.body.readBigUInt64BE(at));
+    at += 8;
+  }
+  if (h.flags & 0x02) at += 4; // sample description index
+  if (h.flags & 0x08) {
+    defaults.duration = h.body.readUInt32BE(at);
+    at += 4;
+  }
+  if (h.flags & 0x10) {
+    defaults.size = h.body.readUInt32BE(at);
+    at += 4;
+  }
+  if (h.flags & 0x20) defaults.flags = h.body.readUInt32BE(at);
+  const tfdt = find(kids, 'tfdt');
+  let decodeTime: number | null = null;
+  if (tfdt) {
+    const t = fullBox(tfdt);
+    decodeTime = t.version === 1 ? Number(t.body.readBigUInt64BE(0)) : t.body.readUInt32BE(0);
+  }
+  const runs = kids.filter((b) => b.type === 'trun').map((trun) => readTrun(trun, defaults));
+  return { baseDataOffset, decodeTime, runs };
+}
+
+function readTrun(trun: Box, defaults: TrackInit['defaults']): TrackFragment['runs'][number] {
+  const r = fullBox(trun);
+  const count = r.body.readUInt32BE(0);
+  let p = 4;
+  let dataOffset = 0;
+  if (r.flags & 0x01) {
+    dataOffset = r.body.readInt32BE(p);
+    p += 4;
+  }
+  let firstFlags: number | null = null;
+  if (r.flags & 0x04) {
+    firstFlags = r.body.readUInt32BE(p);
+    p += 4;
+  }
+  const samples: TrunSample[] = [];
+  for (let i = 0; i < count; i++) {
+    let duration = defaults.duration;
+    let size = defaults.size;
+    let flags = i === 0 && firstFlags !== null ? firstFlags : defaults.flags;
+    let compositionOffset = 0;
+    if (r.flags & 0x100) {
+      duration = r.body.readUInt32BE(p);
+      p += 4;
+    }
+    if (r.flags & 0x200) {
+      size = r.body.readUInt32BE(p);
+      p += 4;
+    }
+    if (r.flags & 0x400) {
+      const own = r.body.readUInt32BE(p);
+      p += 4;
+      if (!(i === 0 && firstFlags !== null)) flags = own;
+    }
+    if (r.flags & 0x800) {
+      compositionOffset = r.version === 0 ? r.body.readUInt32BE(p) : r.body.readInt32BE(p);
+      p += 4;
+    }
+    samples.push({ duration, size, flags, compositionOffset });
+  }
+  return { dataOffset, samples };
 }
 
 function readStypBrands(styp: Box): string[] {

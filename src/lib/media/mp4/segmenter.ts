@@ -1,5 +1,5 @@
-import { brandsBox, children, find, fullBox, makeBox, readBoxes } from './boxes.js';
-import type { TrackInit } from './fragments.js';
+import { brandsBox, children, makeBox, readBoxes } from './boxes.js';
+import { readTrackFragment, type TrackInit } from './fragments.js';
 
 /**
  * Re-cutting a CMAF track into segments flix chooses: the samples of a track's fragments (as
@@ -32,80 +32,25 @@ export function readSamples(
   for (const buf of segments) {
     for (const moof of readBoxes(buf).filter((b) => b.type === 'moof')) {
       for (const traf of children(buf, moof, 'traf')) {
-        const kids = readBoxes(buf, traf);
-        const tfhd = find(kids, 'tfhd');
-        if (!tfhd) throw new Error('a traf has no tfhd');
-        const h = fullBox(tfhd);
-        if (h.body.readUInt32BE(0) !== init.trackId) continue;
-        const d = { ...init.defaults };
-        let at = 4;
-        let base = moof.start;
-        if (h.flags & 0x01) {
-          base = Number(h.body.readBigUInt64BE(at));
-          at += 8;
-        }
-        if (h.flags & 0x02) at += 4;
-        if (h.flags & 0x08) {
-          d.duration = h.body.readUInt32BE(at);
-          at += 4;
-        }
-        if (h.flags & 0x10) {
-          d.size = h.body.readUInt32BE(at);
-          at += 4;
-        }
-        if (h.flags & 0x20) d.flags = h.body.readUInt32BE(at);
-        const tfdt = find(kids, 'tfdt');
-        if (!tfdt) throw new Error('a traf has no tfdt');
-        const t = fullBox(tfdt);
-        let decode = t.version === 1 ? Number(t.body.readBigUInt64BE(0)) : t.body.readUInt32BE(0);
-        for (const trun of kids.filter((b) => b.type === 'trun')) {
-          const r = fullBox(trun);
-          const count = r.body.readUInt32BE(0);
-          let p = 4;
-          let offset = 0;
-          if (r.flags & 0x01) {
-            offset = r.body.readInt32BE(p);
-            p += 4;
-          }
-          let firstFlags: number | null = null;
-          if (r.flags & 0x04) {
-            firstFlags = r.body.readUInt32BE(p);
-            p += 4;
-          }
-          let pos = base + offset;
-          for (let i = 0; i < count; i++) {
-            let duration = d.duration;
-            let size = d.size;
-            let flags = i === 0 && firstFlags !== null ? firstFlags : d.flags;
-            let cto = 0;
-            if (r.flags & 0x100) {
-              duration = r.body.readUInt32BE(p);
-              p += 4;
-            }
-            if (r.flags & 0x200) {
-              size = r.body.readUInt32BE(p);
-              p += 4;
-            }
-            if (r.flags & 0x400) {
-              const own = r.body.readUInt32BE(p);
-              p += 4;
-              if (!(i === 0 && firstFlags !== null)) flags = own;
-            }
-            if (r.flags & 0x800) {
-              cto = r.version === 0 ? r.body.readUInt32BE(p) : r.body.readInt32BE(p);
-              p += 4;
-            }
-            if (pos + size > buf.length)
-              throw new Error(`a sample runs past the end of its segment (${pos + size} > ${buf.length})`);
+        const fragment = readTrackFragment(buf, traf, init);
+        if (!fragment) continue;
+        if (fragment.decodeTime === null) throw new Error('a traf has no tfdt');
+        let decode = fragment.decodeTime;
+        const base = fragment.baseDataOffset ?? moof.start;
+        for (const run of fragment.runs) {
+          let pos = base + run.dataOffset;
+          for (const s of run.samples) {
+            if (pos + s.size > buf.length)
+              throw new Error(`a sample runs past the end of its segment (${pos + s.size} > ${buf.length})`);
             out.push({
               decodeTime: decode,
-              duration,
-              flags,
-              compositionOffset: cto,
-              data: buf.subarray(pos, pos + size),
+              duration: s.duration,
+              flags: s.flags,
+              compositionOffset: s.compositionOffset,
+              data: buf.subarray(pos, pos + s.size),
             });
-            pos += size;
-            decode += duration;
+            pos += s.size;
+            decode += s.duration;
           }
         }
       }
