@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flix, repoRoot, sleep, waitFor } from './helpers/cli.js';
 import { synthClip } from './helpers/clips.js';
-import { type Component, operatorHeaders, SHARED_CLUSTER, status } from './helpers/cluster.js';
+import { type Component, createUser, operatorHeaders, SHARED_CLUSTER, status } from './helpers/cluster.js';
 import { httpCall } from './helpers/http.js';
 
 /**
@@ -70,20 +70,7 @@ describe('playback through the control plane', () => {
       ]);
       expect(ing.exitCode, ing.stderr).toBe(0);
     }
-    const a = await flix([
-      'users',
-      'create',
-      'alice',
-      '--plan',
-      'premium',
-      '--region',
-      'US',
-      '--name',
-      name,
-      '--json',
-    ]);
-    expect(a.exitCode, a.stderr).toBe(0);
-    alice = a.json.token;
+    alice = await createUser('alice', 'premium');
     const b = await flix(['users', 'create', 'bob', '--region', 'US', '--name', name, '--json']);
     bob = b.json.token;
   });

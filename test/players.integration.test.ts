@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PlayerName, type PlayerPage, type PlayReport, startPlayerPage } from './browser/players.js';
 import { flix } from './helpers/cli.js';
 import { synthClip } from './helpers/clips.js';
-import { SHARED_CLUSTER, status, unique } from './helpers/cluster.js';
+import { createUser, SHARED_CLUSTER, status, unique } from './helpers/cluster.js';
 import { httpCall } from './helpers/http.js';
 
 /**
@@ -69,20 +69,7 @@ describe('standard web players play what flix publishes', () => {
     });
     const ing = await flix(['ingest', clip, '--title', titleName, '--wait', '--name', name, '--json']);
     expect(ing.exitCode, ing.stderr).toBe(0);
-    const u = await flix([
-      'users',
-      'create',
-      unique('web'),
-      '--plan',
-      'premium',
-      '--region',
-      'US',
-      '--name',
-      name,
-      '--json',
-    ]);
-    expect(u.exitCode, u.stderr).toBe(0);
-    token = u.json.token;
+    token = await createUser(unique('web'), 'premium');
     elb = (await status()).find((c) => c.name === 'elb-1')?.endpoint as string;
     browser = await startPlayerPage();
     // The first play in a fresh Chromium starts its media pipeline, which on a two-core machine

@@ -11,7 +11,14 @@ import { mysqlSocketPath } from '../src/lib/engines/mysql/driver.js';
 import { ingestUpload, openDataPlane } from '../src/lib/ops/ingest.js';
 import { flix, repoRoot, waitFor } from './helpers/cli.js';
 import { synthClip } from './helpers/clips.js';
-import { type Component, operatorHeaders, SHARED_CLUSTER, status, unique } from './helpers/cluster.js';
+import {
+  type Component,
+  createUser,
+  operatorHeaders,
+  SHARED_CLUSTER,
+  status,
+  unique,
+} from './helpers/cluster.js';
 import { type Answer, httpCall } from './helpers/http.js';
 
 /**
@@ -49,9 +56,7 @@ async function user(
   plan: 'basic' | 'standard' | 'premium' = 'standard',
 ): Promise<{ name: string; token: string }> {
   const n = unique(base);
-  const r = await flix(['users', 'create', n, '--plan', plan, '--region', 'US', '--name', name, '--json']);
-  expect(r.exitCode, r.stderr).toBe(0);
-  return { name: n, token: r.json.token };
+  return { name: n, token: await createUser(n, plan, name) };
 }
 
 /** Every breaker of every service, as `flix status --breakers` shows them. */

@@ -45,3 +45,14 @@ export async function originOf(name = SHARED_CLUSTER) {
   const { originClient } = await import('../../src/lib/engines/origin/client.js');
   return originClient(await endpointOf('origin', name), await clusterSecrets(name));
 }
+
+/** `flix users create USER --plan PLAN --region US`: the new user's API token (the run must succeed). */
+export async function createUser(
+  user: string,
+  plan: 'basic' | 'standard' | 'premium' = 'standard',
+  name = SHARED_CLUSTER,
+): Promise<string> {
+  const r = await flix(['users', 'create', user, '--plan', plan, '--region', 'US', '--name', name, '--json']);
+  if (r.exitCode !== 0) throw new Error(`flix users create ${user} exited ${r.exitCode}: ${r.stderr}`);
+  return r.json.token as string;
+}
