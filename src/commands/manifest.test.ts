@@ -3,7 +3,10 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../lib/core/paths.js';
 
-/** Command ids from the folder layout: src/commands/chaos/kill-zone.ts is `chaos:kill-zone`. */
+/**
+ * Command ids from the folder layout: src/commands/chaos/kill-zone.ts is `chaos:kill-zone`, and a
+ * topic's index.ts is the topic itself (src/commands/distribute/index.ts is `distribute`).
+ */
 function commandIds(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = join(dir, e.name);
@@ -12,6 +15,7 @@ function commandIds(dir: string): string[] {
     return [
       relative(join(packageRoot, 'src', 'commands'), p)
         .replace(/\.ts$/, '')
+        .replace(/\/index$/, '')
         .split('/')
         .join(':'),
     ];

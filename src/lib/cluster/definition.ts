@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { FlixError } from '../core/errors.js';
 import { builtinClustersDir } from '../core/paths.js';
+import { isRegion } from '../core/regions.js';
 
 /**
  * A cluster definition (cluster/*.yaml): zones, restart policy, timeouts and, per engine, whether
@@ -89,6 +90,45 @@ const schema = z.strictObject({
             .default('veryfast'),
           // how long a task rides out an engine that is down before the worker reports it failed
           outageSeconds: z.number().int().min(1).max(3600).default(120),
+          ports: z.strictObject({ http: auto() }).prefault({}),
+        })
+        .prefault({}),
+      // pushes titles to the edges ahead of viewers (on publish, and re-placed in a nightly window)
+      distribution: z
+        .strictObject({
+          instances: z.number().int().min(0).max(1).default(1),
+          // place a title on the edges as soon as it is published
+          fillOnPublish: z.boolean().default(true),
+          // the fill's pace, all edges together (live traffic is never paced)
+          fillMbps: z.number().min(1).max(100_000).default(200),
+          // bytes per edge for titles placed ahead of viewers (at most the edge's cacheMaxSize)
+          edgeBudget: heap.default('800m'),
+          // titles published this recently are placed before any other
+          newTitleHours: z
+            .number()
+            .min(0)
+            .max(24 * 90)
+            .default(24),
+          // the nightly re-placement: local time HH:MM, open for `hours`
+          window: z
+            .strictObject({
+              start: z
+                .string()
+                .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time like 02:00')
+                .default('02:00'),
+              hours: z.number().min(0.1).max(24).default(4),
+            })
+            .prefault({}),
+          // the regions each zone's edges serve (a title is placed where it is licensed); a zone
+          // not listed serves every region
+          zoneRegions: z
+            .record(
+              z.string(),
+              z.array(
+                z.string().refine((r) => r === '*' || isRegion(r), 'must be an ISO 3166-1 alpha-2 code'),
+              ),
+            )
+            .default({}),
           ports: z.strictObject({ http: auto() }).prefault({}),
         })
         .prefault({}),

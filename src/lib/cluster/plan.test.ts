@@ -23,6 +23,7 @@ describe('cluster plan', () => {
       'orchestrator-1',
       'transcoder-a-1',
       'transcoder-b-1',
+      'distribution-1',
       'discovery-a-1',
       'discovery-b-1',
       'users-a-1',

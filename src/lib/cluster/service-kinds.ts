@@ -9,6 +9,7 @@ import type { EngineId } from './components.js';
 export type ServiceId =
   | 'orchestrator'
   | 'transcoder'
+  | 'distribution'
   | 'discovery'
   | 'users'
   | 'catalog'
@@ -53,6 +54,12 @@ export const serviceCatalog: Record<ServiceId, ServiceInfo> = {
     'kafka',
     'origin',
   ]),
+  distribution: info(
+    'distribution',
+    'pushes titles to the edges: on publish and in a nightly window, by plays per zone (Open Connect fill)',
+    'cluster',
+    ['kafka', 'mysql', 'origin', 'edge'],
+  ),
   discovery: info('discovery', 'service registry with leases and heartbeats (Eureka-style)', 'zone', []),
   users: info(
     'users',

@@ -8,8 +8,8 @@ import {
   prewarm,
   type TitleWarmReport,
 } from '../platform/edge-fill.js';
-import { topTitles } from '../services/catalog/popularity.js';
 import type { TitleRow } from '../services/catalog/store.js';
+import { topTitles } from '../services/catalog/store.js';
 import { listObjects } from '../services/orchestrator/store.js';
 import type { DataPlane } from './ingest.js';
 import { resolveTitle } from './titles.js';

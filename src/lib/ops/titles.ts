@@ -7,6 +7,7 @@ import { abortMultipart, deletePrefix } from '../engines/origin/objects.js';
 import type { Ladder } from '../media/ladder.js';
 import { deleteTitleRows, findTitle, setTitleStatus, type TitleRow } from '../services/catalog/store.js';
 import { getJob, listObjects, listTasks, type ObjectRow } from '../services/orchestrator/store.js';
+import { type TitleDistribution, titleDistribution } from './distribution.js';
 import type { DataPlane } from './ingest.js';
 import { serviceCall } from './operator.js';
 
@@ -86,6 +87,8 @@ export interface TitleDetails {
     md5: string | null;
   }>;
   objects: ObjectRow[];
+  /** the title's tier and what each edge holds of it */
+  distribution: TitleDistribution;
 }
 
 /**
@@ -147,6 +150,7 @@ export async function showTitle(plane: DataPlane, idOrName: string): Promise<Tit
       md5: x.md5,
     })),
     objects,
+    distribution: await titleDistribution(plane, t.id, t.status === 'ready' ? objects : []),
   };
 }
 

@@ -80,6 +80,8 @@ export interface PrewarmOptions {
   clock?: () => number;
   /** per request */
   timeoutMs?: number;
+  /** awaited before each object is fetched (a fill's bandwidth limit) */
+  beforeFetch?: (o: PrewarmObject) => Promise<void>;
 }
 
 /** One GET through the edge as the warm pass saw it. */
@@ -135,6 +137,7 @@ export async function prewarmOnEdge(
   let originBytes = 0;
   progress('warm', 0, 0);
   await forEachLimited(title.objects, opts.concurrency, async (o) => {
+    await opts.beforeFetch?.(o);
     const r = await warmOne(doFetch, sign(o.key), o, signal);
     results.push(r);
     if (!r.failure && r.cacheStatus !== 'HIT') originBytes += r.bytes;

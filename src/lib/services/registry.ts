@@ -8,6 +8,7 @@ import { runService, type ServiceMain } from '../platform/host.js';
 const mains: Record<ServiceId, () => Promise<ServiceMain>> = {
   orchestrator: async () => (await import('./orchestrator/service.js')).startOrchestrator,
   transcoder: async () => (await import('./transcoder/service.js')).startTranscoder,
+  distribution: async () => (await import('./distribution/service.js')).startDistributionService,
   discovery: async () => (await import('./discovery/service.js')).startDiscovery,
   users: async () => (await import('./users/service.js')).startUsersService,
   catalog: async () => (await import('./catalog/service.js')).startCatalogService,

@@ -6,6 +6,7 @@ import { templatesDir } from '../../core/paths.js';
 import { requireBinary } from '../binaries.js';
 import type { EngineDriver } from '../driver.js';
 import { renderTemplateFile } from '../template.js';
+import { ORIGIN_TIER_FILE } from './cache.js';
 import { assertEdgeSecret } from './signing.js';
 
 /** A file only the cluster's user can read (writeFile keeps the mode of a file that exists). */
@@ -50,6 +51,9 @@ export const edgeDriver: EngineDriver = {
       join(c.confDir, 'origin-credentials.conf'),
       `map "" $s3_access_key {\n    default "${secrets.originAccessKey}";\n}\nmap "" $s3_secret_key {\n    default "${secrets.originSecretKey}";\n}\n`,
     );
+    // the origin-tier list survives a restart (the distribution service owns it); nginx refuses
+    // to start when an included file is missing
+    await appendFile(join(c.confDir, ORIGIN_TIER_FILE), '', { mode: 0o600 });
     // nginx keeps the mode of a log file that exists: the log is for the operator only
     await appendFile(accessLog, '', { mode: 0o600 });
     await chmod(accessLog, 0o600);

@@ -54,6 +54,27 @@ export function renderTitleDetails(t: TitleDetails): string {
   out.push(
     `\n${t.segmentCount} segments, ${t.objects.length} objects, ${formatBytes(t.publishedBytes)} published (MD5 of each recorded; --json lists them)`,
   );
+  if (t.status === 'ready') {
+    const d = t.distribution;
+    const tier = d.tier
+      ? { hot: 'hot (on every edge)', warm: 'warm (on some edges)', origin: 'origin (served uncached)' }[
+          d.tier
+        ]
+      : 'not placed yet';
+    out.push(`\nDistribution: tier ${tier}${d.decidedAt ? `, decided ${d.decidedAt}` : ''}`);
+    out.push(
+      renderTable(
+        ['edge', 'zone', 'holds', 'bytes', ''],
+        d.edges.map((e) => [
+          e.edge,
+          e.zone,
+          `${e.heldObjects}/${e.objects}`,
+          formatBytes(e.heldBytes),
+          e.distributed ? 'distributed' : d.placedOn.includes(e.edge) ? 'filling' : '',
+        ]),
+      ),
+    );
+  }
   out.push(
     `\nStage timings: ${Object.entries(t.stageTimes)
       .map(([k, v]) => `${k} ${v === null ? '…' : `${v.toFixed(1)}s`}`)

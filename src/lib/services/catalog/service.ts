@@ -6,11 +6,16 @@ import { EvCache } from '../../platform/evcache.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { HttpError, REGION_HEADER, Router, reply, validate } from '../../platform/http/router.js';
 import { type CatalogTitle, isLicensed, type PublishedMedia, titleKey } from './contract.js';
-import { countPlays, ensurePopularitySchema, topTitles } from './popularity.js';
-import { ensureCatalogSchema } from './store.js';
+import { countPlays, ensureCatalogSchema, ensurePopularitySchema, topTitles } from './store.js';
 
+const titleCounts = z.record(
+  z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  z.number().int().min(1).max(1_000_000),
+);
 const playCounts = z.strictObject({
-  counts: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), z.number().int().min(1).max(1_000_000)),
+  counts: titleCounts,
+  // the same plays by the zone the viewer was steered in
+  zones: z.record(z.string().regex(/^[a-z][a-z0-9]{0,7}$/), titleCounts).optional(),
 });
 
 /**
@@ -19,7 +24,7 @@ const playCounts = z.strictObject({
  *
  *   GET  /v1/titles?limit=N          ready titles, most played first, with `licensed` for the caller
  *   GET  /v1/titles/:idOrName         one title (404 unknown or not ready)
- *   POST /v1/plays {counts: {titleId: n}} count plays (popularity; playback sends batches)
+ *   POST /v1/plays {counts: {titleId: n}, zones?: {zone: {titleId: n}}} count plays (popularity; playback sends batches)
  */
 export async function startCatalogService(ctx: ServiceContext): Promise<ServiceHandle> {
   const db = mysqlPool(ctx.endpoints, ctx.secrets);
@@ -95,8 +100,14 @@ export async function startCatalogService(ctx: ServiceContext): Promise<ServiceH
       return { ...t, licensed: isLicensed(t, region) };
     })
     .post('/v1/plays', async (req) => {
-      const { counts } = validate(playCounts, req.body);
-      for (const [titleId, plays] of Object.entries(counts)) await countPlays(db, titleId, plays);
+      const { counts, zones } = validate(playCounts, req.body);
+      if (zones) {
+        for (const [zone, byTitle] of Object.entries(zones)) {
+          for (const [titleId, plays] of Object.entries(byTitle)) await countPlays(db, titleId, plays, zone);
+        }
+      } else {
+        for (const [titleId, plays] of Object.entries(counts)) await countPlays(db, titleId, plays);
+      }
       return reply(204);
     });
 

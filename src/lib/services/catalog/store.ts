@@ -184,3 +184,69 @@ export async function deleteTitleRows(db: Db, id: string): Promise<void> {
   await db.query('DELETE FROM ingest_jobs WHERE title_id = ?', [id]);
   await db.query('DELETE FROM titles WHERE id = ?', [id]);
 }
+
+/**
+ * Plays per title, and per title and zone (where the viewers were steered: what the distribution
+ * service places titles on edges by), counted by the playback service through the catalog service.
+ */
+export async function ensurePopularitySchema(db: Db): Promise<void> {
+  await db.query(`CREATE TABLE IF NOT EXISTS title_stats (
+    title_id VARCHAR(64) ${ASCII} PRIMARY KEY,
+    plays BIGINT NOT NULL DEFAULT 0,
+    last_played_at DATETIME(3) NULL
+  ) DEFAULT CHARACTER SET utf8mb4 COLLATE ${TEXT_COLLATION}`);
+  await convertToUtf8mb4(db, 'title_stats', { title_id: ASCII });
+  await db.query(`CREATE TABLE IF NOT EXISTS title_zone_plays (
+    title_id VARCHAR(64) ${ASCII} NOT NULL,
+    zone VARCHAR(8) ${ASCII} NOT NULL,
+    plays BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (title_id, zone)
+  ) DEFAULT CHARACTER SET utf8mb4 COLLATE ${TEXT_COLLATION}`);
+}
+
+export async function countPlays(db: Db, titleId: string, plays: number, zone?: string): Promise<void> {
+  await db.query(
+    `INSERT INTO title_stats (title_id, plays, last_played_at) VALUES (?, ?, CURRENT_TIMESTAMP(3))
+     ON DUPLICATE KEY UPDATE plays = plays + VALUES(plays), last_played_at = CURRENT_TIMESTAMP(3)`,
+    [titleId, plays],
+  );
+  if (zone !== undefined) {
+    await db.query(
+      `INSERT INTO title_zone_plays (title_id, zone, plays) VALUES (?, ?, ?)
+       ON DUPLICATE KEY UPDATE plays = plays + VALUES(plays)`,
+      [titleId, zone, plays],
+    );
+  }
+}
+
+/** Plays of every title that was played, per zone: title id → zone → plays. */
+export async function playsByZone(db: Db): Promise<Map<string, Record<string, number>>> {
+  await ensurePopularitySchema(db);
+  const [rows] = await db.query('SELECT title_id, zone, plays FROM title_zone_plays');
+  const out = new Map<string, Record<string, number>>();
+  for (const r of rows as Array<{ title_id: string; zone: string; plays: number }>) {
+    const zones = out.get(r.title_id) ?? {};
+    zones[r.zone] = Number(r.plays);
+    out.set(r.title_id, zones);
+  }
+  return out;
+}
+
+/** The most popular ready titles, most played first (newest first among equals). */
+export async function topTitles(
+  db: Db,
+  limit: number,
+): Promise<Array<{ id: string; title: string; plays: number }>> {
+  await ensurePopularitySchema(db);
+  const [rows] = await db.query(
+    `SELECT t.id, t.title, COALESCE(s.plays, 0) AS plays FROM titles t
+     LEFT JOIN title_stats s ON s.title_id = t.id
+     WHERE t.status = 'ready' ORDER BY plays DESC, t.published_at DESC LIMIT ?`,
+    [limit],
+  );
+  return (rows as Array<{ id: string; title: string; plays: number }>).map((r) => ({
+    id: r.id,
+    title: r.title,
+    plays: Number(r.plays),
+  }));
+}

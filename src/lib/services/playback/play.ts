@@ -71,8 +71,8 @@ export interface PlayDeps {
   bookmarkIsolation: CommandPolicy<number>;
   edgeSigningKey: string;
   urlTtlSeconds: number;
-  /** a play started (popularity is counted in batches) */
-  onPlay: (titleId: string) => void;
+  /** a play started, steered in `zone` (popularity is counted in batches) */
+  onPlay: (titleId: string, zone: string) => void;
 }
 
 /**
@@ -128,7 +128,7 @@ export class Playback {
       durationSeconds: title.durationSeconds,
       slot,
     });
-    this.d.onPlay(title.id);
+    this.d.onPlay(title.id, zone);
     this.counts.plays++;
     return {
       playId,

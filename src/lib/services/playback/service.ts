@@ -23,7 +23,8 @@ export async function startPlaybackService(ctx: ServiceContext): Promise<Service
   const bookmarks = await BookmarkStore.connect(ctx.endpoints.cassandra);
   const cache = new EvCache(ctx.endpoints, ctx.component.zone);
   const bookmarkIsolation = isolation<number>('bookmarks', { timeoutMs: 1000, maxConcurrent: 64 });
-  const pendingPlays = new Map<string, number>();
+  /** zone → title id → plays since the last flush */
+  const pendingPlays = new Map<string, Map<string, number>>();
   const playback = new Playback({
     ctx,
     bookmarks,
@@ -32,13 +33,23 @@ export async function startPlaybackService(ctx: ServiceContext): Promise<Service
     edgeSigningKey: (await clusterSecrets(ctx.cluster)).edgeSigningKey,
     urlTtlSeconds: Number(ctx.component.settings.urlTtlSeconds ?? 6 * 3600),
     streamLeaseSeconds: Number(ctx.component.settings.streamLeaseSeconds ?? 30),
-    onPlay: (titleId) => pendingPlays.set(titleId, (pendingPlays.get(titleId) ?? 0) + 1),
+    onPlay: (titleId, zone) => {
+      const inZone = pendingPlays.get(zone) ?? new Map<string, number>();
+      inZone.set(titleId, (inZone.get(titleId) ?? 0) + 1);
+      pendingPlays.set(zone, inZone);
+    },
   });
   const flushPlays = async () => {
     if (pendingPlays.size === 0) return;
-    const counts = Object.fromEntries(pendingPlays);
+    const counts: Record<string, number> = {};
+    const zones: Record<string, Record<string, number>> = {};
+    for (const [zone, byTitle] of pendingPlays) {
+      zones[zone] = Object.fromEntries(byTitle);
+      for (const [titleId, n] of byTitle) counts[titleId] = (counts[titleId] ?? 0) + n;
+    }
     pendingPlays.clear();
-    await ctx.services.call('catalog', { method: 'POST', path: '/v1/plays', body: { counts } }).catch(() => {
+    const body = { counts, zones };
+    await ctx.services.call('catalog', { method: 'POST', path: '/v1/plays', body }).catch(() => {
       // popularity is best effort; a lost batch only makes the top 10 a little stale
     });
   };

@@ -1,13 +1,15 @@
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { edgeCacheDir, holdsObject } from '../../engines/edge/cache.js';
 import { httpJson } from '../../platform/http/client.js';
 import type { EdgeCandidate } from './rank.js';
 
 /**
  * What steering knows about each edge, gathered the way an Open Connect control plane hears from
- * its appliances: health and active connections from the edge itself (`/health`, nginx
- * `/_status`), and which titles its cache holds plus the bytes it served from its access log
- * (JSON lines, tailed from where the last read stopped).
+ * its appliances: health and active connections from the edge itself (nginx `/_status`), the
+ * bytes it served from its access log (JSON lines, tailed from where the last read stopped), and
+ * whether it holds a title from its cache on disk (the title's master playlist: the distribution
+ * service fills and evicts whole titles, a viewer's miss fetches the master first).
  */
 
 export interface MonitoredEdge {
@@ -15,13 +17,13 @@ export interface MonitoredEdge {
   zone: string;
   url: string;
   accessLog: string;
+  cacheDir: string;
 }
 
 interface EdgeState {
   healthy: boolean;
   failures: number;
   activeConnections: number;
-  titles: Set<string>;
   /** [time ms, bytes] of recent responses */
   recent: Array<[number, number]>;
   logOffset: number;
@@ -74,7 +76,6 @@ export class EdgeMonitor {
         healthy: false,
         failures: 0,
         activeConnections: 0,
-        titles: new Set(),
         recent: [],
         logOffset: 0,
         lastError: null,
@@ -91,13 +92,17 @@ export class EdgeMonitor {
     if (this.timer) clearInterval(this.timer);
   }
 
-  candidates(): EdgeCandidate[] {
+  /** Every edge as a candidate for a play of `titleId`. */
+  async candidates(titleId: string): Promise<EdgeCandidate[]> {
     const now = Date.now();
-    return this.withState((e, s) => ({
+    const holds = await Promise.all(
+      this.edges.map((e) => holdsObject(e.cacheDir, `titles/${titleId}/master.m3u8`)),
+    );
+    return this.withState((e, s, i) => ({
       name: e.name,
       zone: e.zone,
       healthy: s.healthy,
-      titles: [...s.titles],
+      titles: holds[i] ? [titleId] : [],
       activeConnections: s.activeConnections,
       recentBytes: s.recent.filter(([t]) => now - t < RECENT_MS).reduce((a, [, b]) => a + b, 0),
     }));
@@ -109,13 +114,12 @@ export class EdgeMonitor {
       zone: e.zone,
       healthy: s.healthy,
       activeConnections: s.activeConnections,
-      titles: s.titles.size,
       lastError: s.lastError,
     }));
   }
 
-  private withState<T>(view: (edge: MonitoredEdge, state: EdgeState) => T): T[] {
-    return this.edges.map((e) => view(e, this.state.get(e.name) as EdgeState));
+  private withState<T>(view: (edge: MonitoredEdge, state: EdgeState, index: number) => T): T[] {
+    return this.edges.map((e, i) => view(e, this.state.get(e.name) as EdgeState, i));
   }
 
   /** Marks an edge down at once (a client reported it failing) until the next good probe. */
@@ -173,7 +177,6 @@ export class EdgeMonitor {
       for (const line of text.slice(0, lastNewline).split('\n')) {
         const entry = parseAccessLine(line);
         if (!entry) continue;
-        if (entry.cached && entry.title) s.titles.add(entry.title);
         if (entry.bytes > 0) s.recent.push([now, entry.bytes]);
       }
       s.recent = s.recent.filter(([t]) => now - t < RECENT_MS);
@@ -194,5 +197,6 @@ export function edgesFromPlan(
       zone: c.zone ?? '',
       url: c.endpoint,
       accessLog: join(c.dataDir, 'access.log'),
+      cacheDir: edgeCacheDir(c.dataDir),
     }));
 }

@@ -17,8 +17,9 @@ describe('rankEdges', () => {
     expect(names([edge('a', { zone: 'z2' }), edge('b')])).toEqual(['b', 'a']);
   });
 
-  it('prefers an edge whose cache holds the title', () => {
+  it('prefers an edge whose cache holds the title, even in another zone', () => {
     expect(names([edge('a', { titles: ['t2'] }), edge('b', { titles: ['t2', 't1'] })])).toEqual(['b', 'a']);
+    expect(names([edge('near', { titles: [] }), edge('far', { zone: 'z2' })])).toEqual(['far', 'near']);
   });
 
   it('prefers the least loaded edge, by connections or by recent bytes', () => {
@@ -35,7 +36,7 @@ describe('rankEdges', () => {
     expect(names([edge('b'), edge('c'), edge('a')])).toEqual(['a', 'b', 'c']);
   });
 
-  it('applies the rules in precedence order: health > zone > title > load > name', () => {
+  it('applies the rules in precedence order: health > title > zone > load > name', () => {
     const edges = [
       edge('unhealthy-local-cached-idle', { healthy: false }),
       edge('remote-cached-idle', { zone: 'z2' }),
@@ -48,8 +49,8 @@ describe('rankEdges', () => {
       'local-cached-idle-a',
       'local-cached-idle-b',
       'local-cached-busy',
-      'local-uncached-idle',
       'remote-cached-idle',
+      'local-uncached-idle',
       'unhealthy-local-cached-idle',
     ]);
   });
@@ -70,21 +71,21 @@ describe('rankEdges', () => {
     ).toEqual([
       {
         rank: 1,
-        reason: 'healthy; other zone (z2); lacks t1; 3 connections',
+        reason: 'healthy; lacks t1; other zone (z2); 3 connections',
         sameZone: false,
         holdsTitle: false,
         load: 3,
       },
       {
         rank: 2,
-        reason: 'unhealthy; same zone (z1); holds t1; 0 connections',
+        reason: 'unhealthy; holds t1; same zone (z1); 0 connections',
         sameZone: true,
         holdsTitle: true,
         load: 0,
       },
     ]);
     expect(rankEdges({ ...request, loadBy: 'bytes' }, [edge('b', { recentBytes: 7 })])[0]?.reason).toBe(
-      'healthy; same zone (z1); holds t1; 7 recent bytes',
+      'healthy; holds t1; same zone (z1); 7 recent bytes',
     );
   });
 

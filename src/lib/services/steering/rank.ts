@@ -1,6 +1,7 @@
 /**
  * Ranks CDN edges for one client the way Open Connect steering does: the best edge is healthy,
- * in the client's zone, already holds the title, and is the least loaded. Pure: the caller
+ * already holds the title (a farther edge that has it beats a near one that would fetch it from
+ * the origin), is in the client's zone, and is the least loaded. Pure: the caller
  * supplies the edges' health, cached titles and load from wherever it gathered them.
  */
 
@@ -32,13 +33,13 @@ export interface RankedEdge {
   holdsTitle: boolean;
   /** The load figure compared (connections or bytes, per the request). */
   load: number;
-  /** Every criterion in precedence order, e.g. "healthy; same zone (z1); holds t1; 3 connections". */
+  /** Every criterion in precedence order, e.g. "healthy; holds t1; same zone (z1); 3 connections". */
   reason: string;
 }
 
 /**
  * Orders every edge, best first, unhealthy edges last rather than dropped so status output can
- * show them. Precedence: healthy, then same zone as the client, then holds the title, then least
+ * show them. Precedence: healthy, then holds the title, then same zone as the client, then least
  * load, then name (so equal edges always come out in the same order).
  */
 export function rankEdges(request: SteeringRequest, edges: readonly EdgeCandidate[]): RankedEdge[] {
@@ -50,8 +51,8 @@ export function rankEdges(request: SteeringRequest, edges: readonly EdgeCandidat
     const load = loadBy === 'connections' ? edge.activeConnections : edge.recentBytes;
     const reason = [
       healthy ? 'healthy' : 'unhealthy',
-      sameZone ? `same zone (${edge.zone})` : `other zone (${edge.zone})`,
       holdsTitle ? `holds ${request.titleId}` : `lacks ${request.titleId}`,
+      sameZone ? `same zone (${edge.zone})` : `other zone (${edge.zone})`,
       loadBy === 'connections' ? `${load} connections` : `${load} recent bytes`,
     ].join('; ');
     return { edge, healthy, sameZone, holdsTitle, load, reason };
@@ -59,8 +60,8 @@ export function rankEdges(request: SteeringRequest, edges: readonly EdgeCandidat
   scored.sort(
     (a, b) =>
       Number(b.healthy) - Number(a.healthy) ||
-      Number(b.sameZone) - Number(a.sameZone) ||
       Number(b.holdsTitle) - Number(a.holdsTitle) ||
+      Number(b.sameZone) - Number(a.sameZone) ||
       a.load - b.load ||
       compareNames(a.edge.name, b.edge.name),
   );

@@ -13,7 +13,7 @@ const edgeReport = z.strictObject({ edge: z.string().min(1).max(64) });
 
 /**
  * The steering service: ranks the cluster's edges for one client and title — healthy first, then
- * the client's zone, then edges already holding the title, then the least loaded.
+ * edges already holding the title, then the client's zone, then the least loaded.
  *
  *   POST /v1/steer {titleId, zone} → {edges: [{name, zone, url, rank, healthy, sameZone, holdsTitle, load, reason}]}
  *   POST /v1/edges/failed {edge}   → a client saw the edge fail: ranked last until its next good probe
@@ -28,10 +28,11 @@ export async function startSteeringService(ctx: ServiceContext): Promise<Service
   let steered = 0;
 
   const router = new Router()
-    .post('/v1/steer', (req) => {
+    .post('/v1/steer', async (req) => {
       const body = validate(steerRequest, req.body);
       steered++;
-      const ranked = rankEdges({ clientZone: body.zone, titleId: body.titleId }, monitor.candidates());
+      const candidates = await monitor.candidates(body.titleId);
+      const ranked = rankEdges({ clientZone: body.zone, titleId: body.titleId }, candidates);
       return {
         edges: ranked.map((r) => ({
           name: r.edge.name,

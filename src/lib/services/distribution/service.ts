@@ -1,0 +1,311 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { readPlan } from '../../cluster/endpoints.js';
+import { parseSize } from '../../core/sizes.js';
+import {
+  edgeCacheDir,
+  evictObjects,
+  heldObjects,
+  missingObjects,
+  setOriginTier,
+} from '../../engines/edge/cache.js';
+import { mysqlPool } from '../../engines/mysql/client.js';
+import { type Edge, prewarmOnEdge } from '../../platform/edge-fill.js';
+import { connectServiceClients, topics } from '../../platform/events.js';
+import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
+import { HttpError, Router, reply, validate } from '../../platform/http/router.js';
+import { OPERATOR } from '../../platform/internal-auth.js';
+import { ensureCatalogSchema } from '../catalog/store.js';
+import { listObjects } from '../orchestrator/store.js';
+import type { DistributionRun, EdgeRunReport, EdgeStatus } from './contract.js';
+import { Pacer } from './pacer.js';
+import {
+  type FillWindow,
+  fillOrder,
+  type Placement,
+  type PlacementEdge,
+  placeTitles,
+  scheduledRunDue,
+} from './placement.js';
+import { ensureDistributionSchema, placementTitles, saveTiers } from './store.js';
+
+/** How long the signed URLs a fill fetches with stay valid. */
+const LINK_SECONDS = 3600;
+/** Requests in flight per edge while filling. */
+const FILL_CONCURRENCY = 2;
+const runRequest = z.strictObject({ reason: z.string().max(64).optional() });
+
+interface DistributedEdge extends Edge {
+  dataDir: string;
+  confDir: string;
+  budgetBytes: number;
+  regions: string[];
+}
+
+/**
+ * The distribution service: pushes titles to the edges before viewers ask, as Open Connect fills
+ * its appliances. A published title (`title.published`) is placed at once; a nightly window
+ * re-places the whole catalogue by the plays seen per zone (evicting the least wanted when an
+ * edge's budget is full) and sets each title's tier; the origin tier goes to every edge as the
+ * list of titles it serves without caching. Fills are paced (`fillMbps`) so live traffic keeps
+ * the bandwidth. Every placement runs one after another; what an edge holds is read from its disk.
+ *
+ *   POST /v1/runs {reason?}   the operator's: re-place now (`flix distribute --now`) → 202 {run}
+ *   GET  /v1/runs/:id         a run: running or done, per edge what was filled and evicted
+ *   GET  /v1/edges            per edge: budget, bytes held, titles placed, predicted hit ratio
+ */
+export async function startDistributionService(ctx: ServiceContext): Promise<ServiceHandle> {
+  const db = mysqlPool(ctx.endpoints, ctx.secrets);
+  await ensureCatalogSchema(db);
+  await ensureDistributionSchema(db);
+  const settings = ctx.component.settings as Record<string, unknown>;
+  const budgetBytes = parseSize(String(settings.edgeBudget ?? '800m'));
+  const zoneRegions = (settings.zoneRegions ?? {}) as Record<string, string[]>;
+  const window = (settings.window ?? { start: '02:00', hours: 4 }) as FillWindow;
+  const newTitleMs = Number(settings.newTitleHours ?? 24) * 3_600_000;
+  const fillOnPublish = settings.fillOnPublish !== false;
+  const pacer = new Pacer((Number(settings.fillMbps ?? 200) * 1_000_000) / 8);
+  const plan = await readPlan(ctx.cluster);
+  const edges: DistributedEdge[] = (plan?.components ?? [])
+    .filter((c) => c.engine === 'edge')
+    .map((c) => ({
+      name: c.name,
+      zone: c.zone as string,
+      url: c.endpoint,
+      dataDir: c.dataDir,
+      confDir: c.confDir,
+      budgetBytes,
+      regions: zoneRegions[c.zone as string] ?? ['*'],
+    }));
+
+  const runs = new Map<string, DistributionRun>();
+  let last: Placement | null = null;
+  let lastScheduledAt: number | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+  let pending: DistributionRun | null = null;
+  const counts = { runs: 0, filledObjects: 0, filledBytes: 0, evictedObjects: 0, reloads: 0, failures: 0 };
+
+  /**
+   * Asks for a placement. Runs one at a time; asks made while one runs share the next run (ten
+   * titles published during a fill cost one more placement, not ten).
+   */
+  const requestRun = (reason: string): DistributionRun => {
+    if (pending) return pending;
+    const run: DistributionRun = {
+      id: `r_${randomBytes(6).toString('hex')}`,
+      reason,
+      state: 'queued',
+      startedAt: null,
+      finishedAt: null,
+      edges: [],
+      tiers: {},
+      error: null,
+    };
+    runs.set(run.id, run);
+    for (const old of [...runs.keys()].slice(0, Math.max(0, runs.size - 20))) runs.delete(old);
+    pending = run;
+    queue = queue.then(async () => {
+      pending = null;
+      await execute(run);
+    });
+    return run;
+  };
+
+  const execute = async (run: DistributionRun) => {
+    run.state = 'running';
+    run.startedAt = new Date().toISOString();
+    counts.runs++;
+    try {
+      const titles = await placementTitles(db);
+      const placement = placeTitles(titles, edges as PlacementEdge[], {
+        now: Date.now(),
+        newTitleMs,
+        zones: ctx.endpoints.zones,
+      });
+      run.tiers = placement.tiers;
+      const origin = Object.entries(placement.tiers)
+        .filter(([, tier]) => tier === 'origin')
+        .map(([id]) => id);
+      for (const edge of edges) {
+        if (await setOriginTier(edge, origin)) counts.reloads++;
+      }
+      const placedOn = new Map<string, string[]>();
+      for (const ep of placement.edges) {
+        for (const id of ep.titles) placedOn.set(id, [...(placedOn.get(id) ?? []), ep.edge]);
+      }
+      for (const edge of edges) {
+        const ep = placement.edges.find((e) => e.edge === edge.name);
+        if (!ep) continue;
+        run.edges.push(
+          await applyToEdge(
+            edge,
+            new Set(ep.titles),
+            titles.map((t) => t.id),
+            ep.titles,
+          ),
+        );
+      }
+      await saveTiers(db, placement.tiers, placedOn);
+      last = placement;
+      run.state = 'done';
+    } catch (e) {
+      counts.failures++;
+      run.state = 'failed';
+      run.error = (e as Error).message;
+      ctx.log('placement failed', { run: run.id, error: run.error });
+    } finally {
+      run.finishedAt = new Date().toISOString();
+    }
+  };
+
+  /** Evicts what the edge should no longer hold, then fills what it lacks, in placement order. */
+  const applyToEdge = async (
+    edge: DistributedEdge,
+    wanted: Set<string>,
+    catalogue: string[],
+    order: string[],
+  ): Promise<EdgeRunReport> => {
+    const started = Date.now();
+    const report: EdgeRunReport = {
+      edge: edge.name,
+      zone: edge.zone,
+      filled: [],
+      evicted: [],
+      failures: 0,
+      seconds: 0,
+    };
+    const cacheDir = edgeCacheDir(edge.dataDir);
+    for (const id of catalogue) {
+      if (wanted.has(id)) continue;
+      const keys = (await listObjects(db, id)).map((o) => o.key);
+      const removed = await evictObjects(cacheDir, keys);
+      if (removed > 0) {
+        report.evicted.push({ titleId: id, objects: removed });
+        counts.evictedObjects += removed;
+      }
+    }
+    for (const id of order) {
+      if (ctx.signal.aborted) break;
+      const missing = await missingObjects(cacheDir, await listObjects(db, id));
+      if (missing.length === 0) continue;
+      const r = await prewarmOnEdge(
+        {
+          id,
+          title: id,
+          objects: fillOrder(missing).map((o) => ({ key: o.key, bytes: o.bytes, md5: o.md5 })),
+        },
+        edge,
+        {
+          secret: ctx.secrets.edgeSigningKey,
+          expiresAt: Math.floor(Date.now() / 1000) + LINK_SECONDS,
+          concurrency: FILL_CONCURRENCY,
+          signal: ctx.signal,
+          beforeFetch: (o) => pacer.take(o.bytes, ctx.signal),
+        },
+      );
+      const bytes = r.fromOrigin.bytes + r.alreadyCached.bytes;
+      report.filled.push({ titleId: id, objects: r.fromOrigin.objects + r.alreadyCached.objects, bytes });
+      report.failures += r.failures.length;
+      counts.filledObjects += r.fromOrigin.objects;
+      counts.filledBytes += r.fromOrigin.bytes;
+      if (r.failures.length > 0) {
+        ctx.log('fill incomplete', { edge: edge.name, titleId: id, failures: r.failures.slice(0, 3) });
+      }
+    }
+    report.seconds = Math.round((Date.now() - started) / 100) / 10;
+    ctx.log('edge placed', {
+      edge: edge.name,
+      filled: report.filled.length,
+      evicted: report.evicted.length,
+      seconds: report.seconds,
+    });
+    return report;
+  };
+
+  const { producer, consumer } = await connectServiceClients(
+    ctx.endpoints,
+    ctx.component.name,
+    'flix-distribution',
+  );
+  await consumer.subscribe({ topics: [topics.titlePublished.name], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      if (!fillOnPublish) return;
+      const event = JSON.parse(String(message.value)) as { titleId?: string };
+      ctx.log('title published: placing', { titleId: event.titleId });
+      requestRun(`published ${event.titleId ?? ''}`.trim());
+    },
+  });
+  // titles published while this service was down are placed now (and on every start)
+  requestRun('start');
+
+  const timer = setInterval(() => {
+    if (!scheduledRunDue(new Date(), window, lastScheduledAt)) return;
+    lastScheduledAt = Date.now();
+    requestRun('nightly window');
+  }, 60_000);
+
+  const edgeStatus = async (): Promise<EdgeStatus[]> =>
+    Promise.all(
+      edges.map(async (edge) => {
+        const ep = last?.edges.find((e) => e.edge === edge.name);
+        let held = 0;
+        let objects = 0;
+        for (const id of ep?.titles ?? []) {
+          const h = await heldObjects(
+            edgeCacheDir(edge.dataDir),
+            (await listObjects(db, id)).map((o) => o.key),
+          );
+          held += h.bytes;
+          objects += h.objects;
+        }
+        return {
+          edge: edge.name,
+          zone: edge.zone,
+          regions: edge.regions,
+          budgetBytes: edge.budgetBytes,
+          placedTitles: ep?.titles ?? [],
+          placedBytes: ep?.bytes ?? 0,
+          heldBytes: held,
+          heldObjects: objects,
+          predictedHitRatio: ep?.predictedHitRatio ?? null,
+        };
+      }),
+    );
+
+  const router = new Router()
+    .post('/v1/runs', (req) => {
+      if (req.caller !== OPERATOR) {
+        throw new HttpError(
+          403,
+          'operator-only',
+          "placing titles on edges is the operator's (`flix distribute`)",
+        );
+      }
+      const body = validate(runRequest, req.body ?? {});
+      return reply(202, { run: requestRun(body.reason ?? 'operator') });
+    })
+    .get('/v1/runs/:id', (req) => {
+      const run = runs.get(req.params.id as string);
+      if (!run) throw new HttpError(404, 'unknown-run', `no run ${req.params.id} (the last 20 are kept)`);
+      return { run };
+    })
+    .get('/v1/edges', async () => ({
+      edges: await edgeStatus(),
+      window,
+      fillMbps: Number(settings.fillMbps ?? 200),
+      lastRun: [...runs.values()].filter((r) => r.state === 'done' || r.state === 'failed').at(-1) ?? null,
+    }));
+
+  return {
+    router,
+    async stop() {
+      clearInterval(timer);
+      await consumer.disconnect();
+      await producer.disconnect();
+      await queue.catch(() => {});
+      await db.end();
+    },
+    status: () => ({ ...counts, pending: pending !== null, edges: edges.length }),
+  };
+}
