@@ -180,7 +180,11 @@ describe('ingest on the CI cluster', () => {
     const otherKey = ((await show(other)).manifests.dash as string).slice(`titles/${other}/`.length);
     const { edgeSigningKey: secret } = await clusterSecrets(name);
     const expiresAt = Math.floor(Date.now() / 1000) + 600;
-    // edge-b has served nothing of this title yet
+    // the distribution service put the title on every edge when it was published: taken off
+    // edge-b (after any fill still under way), edge-b holds nothing of it
+    const evicted = await flix(['distribute', 'evict', '--title', readyId, '--zone', 'b', '--name', name, '--json']);
+    expect(evicted.exitCode, evicted.stderr).toBe(0);
+    expect(evicted.json.edges).toEqual([{ edge: 'edge-b', zone: 'b', objects: t.objects.length }]);
     const edge = endpoint('edge-b');
     const url = await signed(edge, t.manifests.dash, expiresAt);
     const first = await fetch(url);
@@ -227,7 +231,7 @@ describe('ingest on the CI cluster', () => {
     expect(await status.text()).toMatch(/^Active connections: \d+/);
   });
 
-  it('prewarms a title on every edge: bytes from the origin, then a hit ratio of 1; a second run moves nothing', async () => {
+  it('prewarms a title on every edge: what an edge lacks from the origin, then a hit ratio of 1; a second run moves nothing', async () => {
     const r = await flix(['prewarm', '--title', readyId, '--name', name, '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/on edge-a: verifying \d+\/\d+ objects/);
@@ -242,7 +246,10 @@ describe('ingest on the CI cluster', () => {
       expect(e.fromOrigin.bytes + e.alreadyCached.bytes, e.edge).toBe(t.bytes);
       expect(e.verify, e.edge).toEqual({ objects: t.objects, hits: t.objects, hitRatio: 1 });
     }
-    // edge-b had served only the MPD
+    // edge-a holds what the distribution service filled; edge-b had served only the MPD since
+    // the title was evicted from it
+    const a = t.edges.find((e: { edge: string }) => e.edge === 'edge-a');
+    expect(a.fromOrigin.objects).toBe(0);
     const b = t.edges.find((e: { edge: string }) => e.edge === 'edge-b');
     expect(b.alreadyCached.objects).toBe(1);
     expect(b.fromOrigin.objects).toBe(t.objects - 1);

@@ -109,14 +109,15 @@ const schema = z.strictObject({
             .min(0)
             .max(24 * 90)
             .default(24),
-          // the nightly re-placement: local time HH:MM, open for `hours`
+          // the nightly re-placement: local time HH:MM, open for `hours` (0: none; publishes and
+          // `flix distribute --now` still place)
           window: z
             .strictObject({
               start: z
                 .string()
                 .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time like 02:00')
                 .default('02:00'),
-              hours: z.number().min(0.1).max(24).default(4),
+              hours: z.number().min(0).max(24).default(4),
             })
             .prefault({}),
           // the regions each zone's edges serve (a title is placed where it is licensed); a zone

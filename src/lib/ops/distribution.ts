@@ -1,67 +1,37 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readPlan } from '../cluster/endpoints.js';
 import { FlixError } from '../core/errors.js';
 import { clusterPaths } from '../core/paths.js';
-import { edgeCacheDir, heldObjects } from '../engines/edge/cache.js';
-import type { DistributionRun, DistributionStatus, Tier } from '../services/distribution/contract.js';
-import { getTier } from '../services/distribution/store.js';
-import type { ObjectRow } from '../services/orchestrator/store.js';
+import type { DistributionRun, DistributionStatus } from '../services/distribution/contract.js';
 import type { DataPlane } from './ingest.js';
 import { serviceCall } from './operator.js';
+import { assertReady, chooseEdges } from './prewarm.js';
+import { resolveTitle } from './titles.js';
+
+/** `flix distribute`: the distribution service's placements, evictions and edges. */
+
+export interface EvictResult {
+  titleId: string;
+  title: string;
+  edges: Array<{ edge: string; zone: string; objects: number }>;
+}
 
 /**
- * `flix distribute` and the distribution part of `flix titles show`: the distribution service's
- * runs and placements, and what each edge's disk holds of a title.
+ * `flix distribute evict`: a title's objects deleted from the edges' caches (every edge, or one
+ * zone's), through the service so it never races a fill; the next placement puts it back if it
+ * is still wanted there.
  */
-
-export interface TitleOnEdge {
-  edge: string;
-  zone: string;
-  /** the title's objects the edge's cache holds, of `objects` */
-  heldObjects: number;
-  objects: number;
-  heldBytes: number;
-  /** every object is on the edge: its first viewer is served from the cache */
-  distributed: boolean;
-}
-
-export interface TitleDistribution {
-  /** hot: on every edge it is licensed for; warm: on some; origin: on none (served uncached); null: not placed yet */
-  tier: Tier | null;
-  /** the edges the last placement put it on */
-  placedOn: string[];
-  decidedAt: string | null;
-  edges: TitleOnEdge[];
-}
-
-/** What every edge holds of one title (read from the edges' disks) and its tier. */
-export async function titleDistribution(
-  plane: DataPlane,
-  titleId: string,
-  objects: readonly ObjectRow[],
-): Promise<TitleDistribution> {
-  const plan = await readPlan(plane.endpoints.name);
-  const edges = (plan?.components ?? []).filter((c) => c.engine === 'edge');
-  const keys = objects.map((o) => o.key);
-  const tier = await getTier(plane.db, titleId);
-  return {
-    tier: tier?.tier ?? null,
-    placedOn: tier?.edges ?? [],
-    decidedAt: tier?.decidedAt ?? null,
-    edges: await Promise.all(
-      edges.map(async (c) => {
-        const held = await heldObjects(edgeCacheDir(c.dataDir), keys);
-        return {
-          edge: c.name,
-          zone: c.zone ?? '',
-          heldObjects: held.objects,
-          objects: keys.length,
-          heldBytes: held.bytes,
-          distributed: keys.length > 0 && held.objects === keys.length,
-        };
-      }),
-    ),
-  };
+export async function evictTitle(plane: DataPlane, idOrName: string, zone?: string): Promise<EvictResult> {
+  const t = await resolveTitle(plane, idOrName);
+  assertReady(t);
+  const edges = chooseEdges(plane.endpoints.edges, zone).map((e) => e.name);
+  const r = await serviceCall<Omit<EvictResult, 'title'>>(
+    plane.endpoints.name,
+    'distribution',
+    'POST',
+    '/v1/evictions',
+    { titleId: t.id, edges },
+  );
+  return { ...r, title: t.title };
 }
 
 /** `flix distribute status`: per edge its budget, what it holds and its predicted hit ratio. */

@@ -7,7 +7,7 @@ import { abortMultipart, deletePrefix } from '../engines/origin/objects.js';
 import type { Ladder } from '../media/ladder.js';
 import { deleteTitleRows, findTitle, setTitleStatus, type TitleRow } from '../services/catalog/store.js';
 import { getJob, listObjects, listTasks, type ObjectRow } from '../services/orchestrator/store.js';
-import { type TitleDistribution, titleDistribution } from './distribution.js';
+import { type TitleDistribution, titleDistribution } from './edge-holdings.js';
 import type { DataPlane } from './ingest.js';
 import { serviceCall } from './operator.js';
 

@@ -34,6 +34,10 @@ const LINK_SECONDS = 3600;
 /** Requests in flight per edge while filling. */
 const FILL_CONCURRENCY = 2;
 const runRequest = z.strictObject({ reason: z.string().max(64).optional() });
+const evictRequest = z.strictObject({
+  titleId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  edges: z.array(z.string().min(1).max(64)).max(64).optional(),
+});
 
 interface DistributedEdge extends Edge {
   dataDir: string;
@@ -52,6 +56,8 @@ interface DistributedEdge extends Edge {
  *
  *   POST /v1/runs {reason?}   the operator's: re-place now (`flix distribute --now`) → 202 {run}
  *   GET  /v1/runs/:id         a run: running or done, per edge what was filled and evicted
+ *   POST /v1/evictions {titleId, edges?}   the operator's: delete a title from edges' caches
+ *                             (until a placement puts it back) → {titleId, edges: [{edge, objects}]}
  *   GET  /v1/edges            per edge: budget, bytes held, titles placed, predicted hit ratio
  */
 export async function startDistributionService(ctx: ServiceContext): Promise<ServiceHandle> {
@@ -240,7 +246,7 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
   requestRun('start');
 
   const timer = setInterval(() => {
-    if (!scheduledRunDue(new Date(), window, lastScheduledAt)) return;
+    if (window.hours <= 0 || !scheduledRunDue(new Date(), window, lastScheduledAt)) return;
     lastScheduledAt = Date.now();
     requestRun('nightly window');
   }, 60_000);
@@ -284,6 +290,41 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
       }
       const body = validate(runRequest, req.body ?? {});
       return reply(202, { run: requestRun(body.reason ?? 'operator') });
+    })
+    .post('/v1/evictions', async (req) => {
+      if (req.caller !== OPERATOR) {
+        throw new HttpError(
+          403,
+          'operator-only',
+          "evicting titles from edges is the operator's (`flix distribute evict`)",
+        );
+      }
+      const body = validate(evictRequest, req.body);
+      const chosen = body.edges ? edges.filter((e) => body.edges?.includes(e.name)) : edges;
+      if (body.edges && chosen.length !== body.edges.length) {
+        throw new HttpError(
+          404,
+          'unknown-edge',
+          `the cluster's edges are ${edges.map((e) => e.name).join(', ')}`,
+        );
+      }
+      const keys = (await listObjects(db, body.titleId)).map((o) => o.key);
+      if (keys.length === 0) throw new HttpError(404, 'unknown-title', `no published title ${body.titleId}`);
+      // in the placements' queue, so an eviction never races a fill of the same edge
+      const done = queue.then(() =>
+        Promise.all(
+          chosen.map(async (e) => ({
+            edge: e.name,
+            zone: e.zone,
+            objects: await evictObjects(edgeCacheDir(e.dataDir), keys),
+          })),
+        ),
+      );
+      queue = done.catch(() => {});
+      const evicted = await done;
+      counts.evictedObjects += evicted.reduce((a, e) => a + e.objects, 0);
+      ctx.log('title evicted', { titleId: body.titleId, evicted });
+      return { titleId: body.titleId, edges: evicted };
     })
     .get('/v1/runs/:id', (req) => {
       const run = runs.get(req.params.id as string);
