@@ -76,7 +76,7 @@ const cacheStatus = (headers) => /** @type {string | undefined} */ (headers['x-c
  * @param {{ keepWatching?: boolean }} [options] keep the agent and the playlist to go on streaming
  * @returns {Promise<Viewer>}
  */
-async function viewer(elb, token, title, { keepWatching = false } = {}) {
+export async function viewer(elb, token, title, { keepWatching = false } = {}) {
   const agent = keepAlive(4);
   let handedOver = false;
   try {

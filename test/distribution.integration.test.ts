@@ -98,7 +98,17 @@ describe('distribution to the edges', () => {
   });
 
   it('steers a viewer to an edge that holds the title over its own zone’s edge that lacks it, until a placement refills it', async () => {
-    const evicted = await flix(['distribute', 'evict', '--title', titleId, '--zone', 'a', '--name', name, '--json']);
+    const evicted = await flix([
+      'distribute',
+      'evict',
+      '--title',
+      titleId,
+      '--zone',
+      'a',
+      '--name',
+      name,
+      '--json',
+    ]);
     expect(evicted.exitCode, evicted.stderr).toBe(0);
     expect(evicted.json.edges).toEqual([
       { edge: 'edge-a', zone: 'a', objects: (await show(titleId)).objects.length },
@@ -150,9 +160,11 @@ describe('distribution to the edges', () => {
     expect(text.stdout).toMatch(/edge-a\s+a\s+\*\s+\d+\s/);
 
     expect((await flix(['distribute', '--name', name])).exitCode).toBe(2);
-    expect((await flix(['distribute', 'evict', '--title', 'no-such-title', '--name', name])).exitCode).toBe(15);
-    expect((await flix(['distribute', 'evict', '--title', titleId, '--zone', 'x', '--name', name])).exitCode).toBe(
-      2,
+    expect((await flix(['distribute', 'evict', '--title', 'no-such-title', '--name', name])).exitCode).toBe(
+      15,
     );
+    expect(
+      (await flix(['distribute', 'evict', '--title', titleId, '--zone', 'x', '--name', name])).exitCode,
+    ).toBe(2);
   });
 });

@@ -182,7 +182,17 @@ describe('ingest on the CI cluster', () => {
     const expiresAt = Math.floor(Date.now() / 1000) + 600;
     // the distribution service put the title on every edge when it was published: taken off
     // edge-b (after any fill still under way), edge-b holds nothing of it
-    const evicted = await flix(['distribute', 'evict', '--title', readyId, '--zone', 'b', '--name', name, '--json']);
+    const evicted = await flix([
+      'distribute',
+      'evict',
+      '--title',
+      readyId,
+      '--zone',
+      'b',
+      '--name',
+      name,
+      '--json',
+    ]);
     expect(evicted.exitCode, evicted.stderr).toBe(0);
     expect(evicted.json.edges).toEqual([{ edge: 'edge-b', zone: 'b', objects: t.objects.length }]);
     const edge = endpoint('edge-b');
@@ -248,8 +258,13 @@ describe('ingest on the CI cluster', () => {
     }
     // edge-a holds what the distribution service filled; edge-b had served only the MPD since
     // the title was evicted from it
+    // (its manifests, stored for 60 s, may have expired and come again from the origin)
+    const manifests = (await show(readyId)).objects.filter(
+      (x: { kind: string }) => x.kind === 'manifest',
+    ).length;
     const a = t.edges.find((e: { edge: string }) => e.edge === 'edge-a');
-    expect(a.fromOrigin.objects).toBe(0);
+    expect(a.fromOrigin.objects).toBeLessThanOrEqual(manifests);
+    expect(a.alreadyCached.objects).toBeGreaterThanOrEqual(t.objects - manifests);
     const b = t.edges.find((e: { edge: string }) => e.edge === 'edge-b');
     expect(b.alreadyCached.objects).toBe(1);
     expect(b.fromOrigin.objects).toBe(t.objects - 1);

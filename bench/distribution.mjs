@@ -1,0 +1,299 @@
+#!/usr/bin/env node
+// @ts-check
+// Distribution benchmark (run on purpose, never as a test). Options: --help.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readPlan } from '../dist/lib/cluster/endpoints.js';
+import { edgeCacheDir, heldObjects } from '../dist/lib/engines/edge/cache.js';
+import { operatorCall } from '../dist/lib/ops/operator.js';
+import { number, parseArgs, string } from './lib/args.mjs';
+import { cleanup, onCleanup } from './lib/cleanup.mjs';
+import { ensureSource, shortSource } from './lib/fixtures.mjs';
+import { flixCli, root, upCluster } from './lib/flix.mjs';
+import { cores, loadAverage } from './lib/proc.mjs';
+import { writeResults } from './lib/results.mjs';
+import { countBy, percentiles } from './lib/stats.mjs';
+import { ms, percentileRow, printTable } from './lib/table.mjs';
+import { viewer } from './start-play.mjs';
+
+const o = parseArgs(process.argv.slice(2), {
+  usage: `node bench/distribution.mjs [options]
+
+Start-play latency of the first play of freshly published titles, with the distribution service
+pushing each title to the edges on publish. A viewer = POST {elb}/api/play, then the HLS master
+playlist, the lowest variant's playlist, its init segment and the first byte of its first
+segment from the first edge the answer names (bench/start-play.mjs's viewer).
+  1. --titles short titles (fixtures/media/good.mp4), one at a time on an idle cluster: ingest
+     --wait, wait until every edge's disk holds every object, then the title's first play. Side
+     by side, the reference: the same title evicted from every edge and played again — a cold
+     miss through the edge to the origin, as every first play was before distribution.
+  2. The origin tier: \`flix distribute --now\`; the titles that no longer fit the edges' 12 MiB
+     budget (the oldest) are served through the edges uncached; one play of each.
+  3. A fill under load: --load-viewers viewers start plays of a hot title back to back for
+     --load-seconds, without a fill, then while the distribution service refills every other
+     title (evicted, then placed again, over and over; paced at the cluster's 40 Mbit/s), then
+     without again. Goal: the fill moves start-play p99 by at most 10 %.
+Goal of 1: p99 ≤ 200 ms. Starts its own cluster (bench/distribution-cluster.yaml) unless
+--keep-cluster names one.`,
+  options: {
+    titles: number(20, 'titles published and first-played one at a time'),
+    loadViewers: number(8, 'viewers starting plays back to back in part 3'),
+    loadSeconds: number(20, 'seconds of each of the three load windows'),
+    keepCluster: string(null, 'use this running cluster (and leave it running)', 'NAME'),
+  },
+});
+
+const log = (/** @type {string} */ s) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
+const name = o.keepCluster ?? `bench-distribution-${process.pid}`;
+const cli = flixCli(name);
+/** @type {Record<string, any>} */
+const report = { startedAt: new Date().toISOString(), cluster: name, cores: cores(), options: o };
+report.loadAverageAtStart = loadAverage();
+log(`distribution benchmark: cluster ${name}, ${report.cores} cores, load ${report.loadAverageAtStart}`);
+ensureSource(shortSource, log);
+
+try {
+  if (!o.keepCluster) {
+    const up = upCluster(cli, `${root}/bench/distribution-cluster.yaml`, { log });
+    onCleanup(up.down);
+    log(`cluster up in ${up.upSeconds.toFixed(0)} s`);
+  }
+  /** @type {{ components: Array<{ name: string, endpoint: string }> }} */
+  const status = cli.json('status', '--json');
+  const elb = status.components.find((c) => c.name === 'elb-1')?.endpoint;
+  const distribution = status.components.find((c) => c.name === 'distribution-1')?.endpoint;
+  if (!elb || !distribution) throw new Error('the cluster has no elb-1 or distribution-1');
+  const plan = await readPlan(name);
+  const edges = (plan?.components ?? []).filter((/** @type {{ engine: string }} */ c) => c.engine === 'edge');
+  const token = cli.json('users', 'create', `bench-${process.pid}`, '--region', 'US', '--json').token;
+
+  // 1. first plays of fresh titles
+  /** @type {Array<Record<string, any>>} */
+  const fresh = [];
+  for (let i = 1; i <= o.titles; i++) {
+    const id = cli.json(
+      'ingest',
+      shortSource,
+      '--title',
+      `distribution bench ${i} ${process.pid}`,
+      '--wait',
+      '--json',
+    ).id;
+    const readyAt = performance.now();
+    /** @type {string[]} */
+    const keys = cli
+      .json('titles', 'show', id, '--json')
+      .objects.map((/** @type {{ key: string }} */ x) => x.key);
+    await untilHeld(edges, keys, 60_000);
+    const fillSeconds = (performance.now() - readyAt) / 1000;
+    const first = await viewer(elb, token, id);
+    if (!first.ok) throw new Error(`first play of ${id}: ${first.error}`);
+    cli.run('distribute', 'evict', '--title', id, '--json');
+    const cold = await viewer(elb, token, id);
+    if (!cold.ok) throw new Error(`cold play of ${id}: ${cold.error}`);
+    fresh.push({ id, fillSeconds, first, cold });
+    log(
+      `${i}/${o.titles} ${id}: on every edge ${fillSeconds.toFixed(2)} s after \`ingest --wait\` returned; first play ${first.totalMs.toFixed(0)} ms (${Object.values(first.cache).join(' ')}), evicted ${cold.totalMs.toFixed(0)} ms (${Object.values(cold.cache).join(' ')})`,
+    );
+  }
+  report.fresh = fresh;
+
+  // 2. the origin tier
+  const run = cli.json('distribute', '--now', '--json');
+  const originTitles = Object.entries(run.tiers)
+    .filter(([, tier]) => tier === 'origin')
+    .map(([id]) => id);
+  log(
+    `placement: ${JSON.stringify(countBy(Object.values(run.tiers)))}; ${originTitles.length} on the origin tier`,
+  );
+  /** @type {Array<Record<string, any>>} */
+  const origin = [];
+  for (const id of originTitles) {
+    const v = await viewer(elb, token, id);
+    if (!v.ok) throw new Error(`origin-tier play of ${id}: ${v.error}`);
+    origin.push({ id, ...v });
+  }
+  report.origin = origin;
+
+  // 3. a fill under load
+  const hot = /** @type {string} */ (fresh.at(-1)?.id);
+  const others = Object.entries(run.tiers)
+    .filter(([id, tier]) => tier !== 'origin' && id !== hot)
+    .map(([id]) => id);
+  const before = await loadWindow(elb, token, hot, o.loadViewers, o.loadSeconds * 1000);
+  log(`load without a fill: p99 ${ms(before.stats.p99)} ms`);
+  const filled = await statusOf(distribution);
+  const stop = new AbortController();
+  const filling = refillLoop(distribution, others, stop.signal);
+  const during = await loadWindow(elb, token, hot, o.loadViewers, o.loadSeconds * 1000);
+  stop.abort();
+  const cycles = await filling;
+  const fillBytes = (await statusOf(distribution)).filledBytes - filled.filledBytes;
+  log(
+    `load during the fill (${cycles} refills, ${(fillBytes / 2 ** 20).toFixed(1)} MiB): p99 ${ms(during.stats.p99)} ms`,
+  );
+  const after = await loadWindow(elb, token, hot, o.loadViewers, o.loadSeconds * 1000);
+  log(`load without a fill again: p99 ${ms(after.stats.p99)} ms`);
+  report.load = {
+    before,
+    during,
+    after,
+    cycles,
+    fillBytes,
+    fillMbitPerSecond: (fillBytes * 8) / 1e6 / o.loadSeconds,
+  };
+} catch (e) {
+  report.error = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  console.error(`\nFAILED: ${report.error}`);
+  process.exitCode = 1;
+} finally {
+  cleanup();
+}
+report.loadAverageAtEnd = loadAverage();
+print(report);
+writeResults('distribution', report);
+
+/**
+ * Waits until every edge's disk holds every object of a title.
+ * @param {Array<{ dataDir: string }>} edges
+ * @param {string[]} keys
+ * @param {number} timeoutMs
+ */
+async function untilHeld(edges, keys, timeoutMs) {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const held = await Promise.all(edges.map((e) => heldObjects(edgeCacheDir(e.dataDir), keys)));
+    if (held.every((h) => h.objects === keys.length)) return;
+    if (performance.now() > deadline)
+      throw new Error(`the edges hold ${held.map((h) => h.objects)} of ${keys.length} objects`);
+    await sleep(20);
+  }
+}
+
+/**
+ * @param {string} elb
+ * @param {string} token
+ * @param {string} title
+ * @param {number} viewers
+ * @param {number} windowMs
+ */
+async function loadWindow(elb, token, title, viewers, windowMs) {
+  const deadline = performance.now() + windowMs;
+  /** @type {number[]} */
+  const totals = [];
+  let failures = 0;
+  await Promise.all(
+    Array.from({ length: viewers }, async () => {
+      while (performance.now() < deadline) {
+        const v = await viewer(elb, token, title);
+        if (v.ok) totals.push(v.totalMs);
+        else failures++;
+      }
+    }),
+  );
+  return { plays: totals.length, failures, stats: percentiles(totals), load: loadAverage() };
+}
+
+/** @param {string} url */
+async function statusOf(url) {
+  const r = await operatorCall(name, `${url}/status`);
+  return /** @type {{ filledBytes: number }} */ (r.body);
+}
+
+/**
+ * Evicts the titles from every edge and has the service place them again, until stopped.
+ * @param {string} url
+ * @param {string[]} titles
+ * @param {AbortSignal} signal
+ */
+async function refillLoop(url, titles, signal) {
+  let cycles = 0;
+  while (!signal.aborted) {
+    for (const titleId of titles) {
+      await operatorCall(name, `${url}/v1/evictions`, { method: 'POST', body: { titleId } });
+    }
+    const started = await operatorCall(name, `${url}/v1/runs`, { method: 'POST', body: { reason: 'bench' } });
+    const id = /** @type {{ run: { id: string } }} */ (started.body).run.id;
+    for (;;) {
+      await sleep(100);
+      const r = /** @type {{ run: { state: string } }} */ (
+        (await operatorCall(name, `${url}/v1/runs/${id}`)).body
+      );
+      if (r.run.state === 'done' || r.run.state === 'failed') break;
+    }
+    cycles++;
+  }
+  return cycles;
+}
+
+/** @param {Record<string, any>} r */
+function print(r) {
+  const three = (/** @type {string} */ l) => l.split(' ').slice(0, 3).join(' ');
+  console.log(
+    `\nflix distribution benchmark — ${r.cores} cores, load average ${three(r.loadAverageAtStart)} at start, ${three(r.loadAverageAtEnd)} at end`,
+  );
+  if (r.fresh?.length) {
+    const first = percentiles(r.fresh.map((/** @type {any} */ f) => f.first.totalMs));
+    const cold = percentiles(r.fresh.map((/** @type {any} */ f) => f.cold.totalMs));
+    const fill = percentiles(r.fresh.map((/** @type {any} */ f) => f.fillSeconds * 1000));
+    const rows = [
+      percentileRow('first play, filled on publish', first),
+      percentileRow('same title evicted (cold miss)', cold),
+    ];
+    if (r.origin?.length)
+      rows.push(
+        percentileRow(
+          'origin tier (uncached)',
+          percentiles(r.origin.map((/** @type {any} */ v) => v.totalMs)),
+        ),
+      );
+    rows.push(percentileRow('publish → on every edge', fill));
+    printTable(['start-play (play request → first segment byte)', 'n', 'p50', 'p90', 'p99', 'max'], rows);
+    const statuses = countBy(r.fresh.flatMap((/** @type {any} */ f) => Object.values(f.first.cache)));
+    console.log(`   first plays' cache statuses: ${JSON.stringify(statuses)}`);
+    if (r.origin?.length)
+      console.log(
+        `   origin tier's cache statuses: ${JSON.stringify(countBy(r.origin.flatMap((/** @type {any} */ v) => Object.values(v.cache))))}`,
+      );
+    console.log(
+      `   goal first-play p99 ≤ 200 ms: ${ms(first.p99)} ms → ${first.p99 !== null && first.p99 <= 200 ? 'MET' : 'NOT MET'}`,
+    );
+  }
+  if (r.load) {
+    const { before, during, after } = r.load;
+    printTable(
+      [`${r.options.loadViewers} viewers back to back`, 'plays', 'p50', 'p90', 'p99', 'max'],
+      [
+        [
+          'no fill',
+          before.plays,
+          ms(before.stats.p50),
+          ms(before.stats.p90),
+          ms(before.stats.p99),
+          ms(before.stats.max),
+        ],
+        [
+          'fill running',
+          during.plays,
+          ms(during.stats.p50),
+          ms(during.stats.p90),
+          ms(during.stats.p99),
+          ms(during.stats.max),
+        ],
+        [
+          'no fill again',
+          after.plays,
+          ms(after.stats.p50),
+          ms(after.stats.p90),
+          ms(after.stats.p99),
+          ms(after.stats.max),
+        ],
+      ],
+    );
+    const base = (before.stats.p99 + after.stats.p99) / 2;
+    const moved = during.stats.p99 / base - 1;
+    console.log(
+      `   the fill moved ${(r.load.fillBytes / 2 ** 20).toFixed(1)} MiB (${r.load.fillMbitPerSecond.toFixed(1)} Mbit/s, ${r.load.cycles} refills); start-play p99 ${ms(during.stats.p99)} ms against ${ms(base)} ms without → ${(moved * 100).toFixed(1)} % (goal ≤ 10 %: ${moved <= 0.1 ? 'MET' : 'NOT MET'}); failures ${before.failures}/${during.failures}/${after.failures}`,
+    );
+  }
+  if (r.error) console.log(`\nNOT COMPLETE: ${String(r.error).split('\n')[0]}`);
+}
