@@ -24,8 +24,9 @@ playlist, the lowest variant's playlist, its init segment and the first byte of 
 segment from the first edge the answer names (bench/start-play.mjs's viewer).
   1. --titles short titles (fixtures/media/good.mp4), one at a time on an idle cluster: ingest
      --wait, wait until every edge's disk holds every object, then the title's first play. Side
-     by side, the reference: the same title evicted from every edge and played again — a cold
-     miss through the edge to the origin, as every first play was before distribution.
+     by side, the reference: every --reference-every-th title is evicted from every edge before
+     its first play — cold misses through the edge to the origin, as every first play was
+     before distribution (20 filled and 10 reference titles by default).
   2. The origin tier: \`flix distribute --now\`; the titles that no longer fit the edges' 12 MiB
      budget (the oldest) are served through the edges uncached; one play of each.
   3. A fill under load: --load-viewers viewers start plays of a hot title back to back for
@@ -35,7 +36,8 @@ segment from the first edge the answer names (bench/start-play.mjs's viewer).
 Goal of 1: p99 ≤ 200 ms. Starts its own cluster (bench/distribution-cluster.yaml) unless
 --keep-cluster names one.`,
   options: {
-    titles: number(20, 'titles published and first-played one at a time'),
+    titles: number(30, 'titles published and first-played one at a time'),
+    referenceEvery: number(3, 'every N-th title is evicted before its first play (the reference); 0: none'),
     loadViewers: number(8, 'viewers starting plays back to back in part 3'),
     loadSeconds: number(20, 'seconds of each of the three load windows'),
     keepCluster: string(null, 'use this running cluster (and leave it running)', 'NAME'),
@@ -64,9 +66,37 @@ try {
   if (!elb || !distribution) throw new Error('the cluster has no elb-1 or distribution-1');
   const plan = await readPlan(name);
   const edges = (plan?.components ?? []).filter((/** @type {{ engine: string }} */ c) => c.engine === 'edge');
-  const token = cli.json('users', 'create', `bench-${process.pid}`, '--region', 'US', '--json').token;
+  // one premium user per load viewer (a plan plays only so many streams at once)
+  /** @type {string[]} */
+  const tokens = Array.from(
+    { length: Math.max(1, o.loadViewers) },
+    (_, i) =>
+      cli.json(
+        'users',
+        'create',
+        `bench-${process.pid}-${i}`,
+        '--plan',
+        'premium',
+        '--region',
+        'US',
+        '--json',
+      ).token,
+  );
+  const token = /** @type {string} */ (tokens[0]);
 
-  // 1. first plays of fresh titles
+  // 1. first plays of fresh titles; every --reference-every-th one is evicted from every edge
+  // before its first play: the reference, a first play as it was before distribution
+  // one title played first, not counted: the cluster's first play warms the play path itself
+  // (connections, JITs), which is not what is measured here
+  const warmUp = cli.json(
+    'ingest',
+    shortSource,
+    '--title',
+    `distribution bench warm-up ${process.pid}`,
+    '--wait',
+    '--json',
+  ).id;
+  await viewer(elb, token, warmUp);
   /** @type {Array<Record<string, any>>} */
   const fresh = [];
   for (let i = 1; i <= o.titles; i++) {
@@ -85,14 +115,13 @@ try {
       .objects.map((/** @type {{ key: string }} */ x) => x.key);
     await untilHeld(edges, keys, 60_000);
     const fillSeconds = (performance.now() - readyAt) / 1000;
+    const reference = o.referenceEvery > 0 && i % o.referenceEvery === 0;
+    if (reference) cli.run('distribute', 'evict', '--title', id, '--json');
     const first = await viewer(elb, token, id);
     if (!first.ok) throw new Error(`first play of ${id}: ${first.error}`);
-    cli.run('distribute', 'evict', '--title', id, '--json');
-    const cold = await viewer(elb, token, id);
-    if (!cold.ok) throw new Error(`cold play of ${id}: ${cold.error}`);
-    fresh.push({ id, fillSeconds, first, cold });
+    fresh.push({ id, fillSeconds, reference, first });
     log(
-      `${i}/${o.titles} ${id}: on every edge ${fillSeconds.toFixed(2)} s after \`ingest --wait\` returned; first play ${first.totalMs.toFixed(0)} ms (${Object.values(first.cache).join(' ')}), evicted ${cold.totalMs.toFixed(0)} ms (${Object.values(cold.cache).join(' ')})`,
+      `${i}/${o.titles} ${id}: on every edge ${fillSeconds.toFixed(2)} s after \`ingest --wait\` returned; first play${reference ? ' after eviction (reference)' : ''} ${first.totalMs.toFixed(0)} ms (play ${first.playMs.toFixed(0)} ms; ${Object.values(first.cache).join(' ')})`,
     );
   }
   report.fresh = fresh;
@@ -119,19 +148,21 @@ try {
   const others = Object.entries(run.tiers)
     .filter(([id, tier]) => tier !== 'origin' && id !== hot)
     .map(([id]) => id);
-  const before = await loadWindow(elb, token, hot, o.loadViewers, o.loadSeconds * 1000);
+  // a warm-up window first, not counted: the first seconds of load warm connections and JITs
+  await loadWindow(elb, tokens, hot, 5000);
+  const before = await loadWindow(elb, tokens, hot, o.loadSeconds * 1000);
   log(`load without a fill: p99 ${ms(before.stats.p99)} ms`);
   const filled = await statusOf(distribution);
   const stop = new AbortController();
   const filling = refillLoop(distribution, others, stop.signal);
-  const during = await loadWindow(elb, token, hot, o.loadViewers, o.loadSeconds * 1000);
+  const during = await loadWindow(elb, tokens, hot, o.loadSeconds * 1000);
   stop.abort();
   const cycles = await filling;
   const fillBytes = (await statusOf(distribution)).filledBytes - filled.filledBytes;
   log(
     `load during the fill (${cycles} refills, ${(fillBytes / 2 ** 20).toFixed(1)} MiB): p99 ${ms(during.stats.p99)} ms`,
   );
-  const after = await loadWindow(elb, token, hot, o.loadViewers, o.loadSeconds * 1000);
+  const after = await loadWindow(elb, tokens, hot, o.loadSeconds * 1000);
   log(`load without a fill again: p99 ${ms(after.stats.p99)} ms`);
   report.load = {
     before,
@@ -170,19 +201,19 @@ async function untilHeld(edges, keys, timeoutMs) {
 }
 
 /**
+ * Each user a viewer starting plays back to back for the window.
  * @param {string} elb
- * @param {string} token
+ * @param {string[]} tokens
  * @param {string} title
- * @param {number} viewers
  * @param {number} windowMs
  */
-async function loadWindow(elb, token, title, viewers, windowMs) {
+async function loadWindow(elb, tokens, title, windowMs) {
   const deadline = performance.now() + windowMs;
   /** @type {number[]} */
   const totals = [];
   let failures = 0;
   await Promise.all(
-    Array.from({ length: viewers }, async () => {
+    tokens.map(async (token) => {
       while (performance.now() < deadline) {
         const v = await viewer(elb, token, title);
         if (v.ok) totals.push(v.totalMs);
@@ -196,7 +227,7 @@ async function loadWindow(elb, token, title, viewers, windowMs) {
 /** @param {string} url */
 async function statusOf(url) {
   const r = await operatorCall(name, `${url}/status`);
-  return /** @type {{ filledBytes: number }} */ (r.body);
+  return /** @type {{ status: { filledBytes: number } }} */ (r.body).status;
 }
 
 /**
@@ -232,9 +263,13 @@ function print(r) {
     `\nflix distribution benchmark — ${r.cores} cores, load average ${three(r.loadAverageAtStart)} at start, ${three(r.loadAverageAtEnd)} at end`,
   );
   if (r.fresh?.length) {
-    const first = percentiles(r.fresh.map((/** @type {any} */ f) => f.first.totalMs));
-    const cold = percentiles(r.fresh.map((/** @type {any} */ f) => f.cold.totalMs));
+    const filledPlays = r.fresh.filter((/** @type {any} */ f) => !f.reference);
+    const first = percentiles(filledPlays.map((/** @type {any} */ f) => f.first.totalMs));
+    const cold = percentiles(
+      r.fresh.filter((/** @type {any} */ f) => f.reference).map((/** @type {any} */ f) => f.first.totalMs),
+    );
     const fill = percentiles(r.fresh.map((/** @type {any} */ f) => f.fillSeconds * 1000));
+    const api = percentiles(filledPlays.map((/** @type {any} */ f) => f.first.playMs));
     const rows = [
       percentileRow('first play, filled on publish', first),
       percentileRow('same title evicted (cold miss)', cold),
@@ -248,7 +283,7 @@ function print(r) {
       );
     rows.push(percentileRow('publish → on every edge', fill));
     printTable(['start-play (play request → first segment byte)', 'n', 'p50', 'p90', 'p99', 'max'], rows);
-    const statuses = countBy(r.fresh.flatMap((/** @type {any} */ f) => Object.values(f.first.cache)));
+    const statuses = countBy(filledPlays.flatMap((/** @type {any} */ f) => Object.values(f.first.cache)));
     console.log(`   first plays' cache statuses: ${JSON.stringify(statuses)}`);
     if (r.origin?.length)
       console.log(

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseHlsMaster, parseHlsMediaPlaylist, resolveRef } from '../dist/lib/media/manifests/hls.js';
 import { flag, number } from './lib/args.mjs';
 import { keepAlive, requestOk, text } from './lib/http.mjs';
-import { isScript, log, postPlay, runPlayback } from './lib/playback.mjs';
+import { endPlay, isScript, log, postPlay, runPlayback } from './lib/playback.mjs';
 import { addCpuSince, cpuPerOp, cpuSnapshot } from './lib/proc.mjs';
 import { countBy, percentiles } from './lib/stats.mjs';
 import { ms, percentileRow, printTable } from './lib/table.mjs';
@@ -97,6 +97,8 @@ export async function viewer(elb, token, title, { keepWatching = false } = {}) {
     const first = /** @type {{ uri: string }} */ (playlist.segments[0]);
     const seg = await requestOk(resolveRef(variant, first.uri), { agent, keepBody: false });
     handedOver = keepWatching;
+    // a viewer who only starts gives the plan's stream slot back at once (as a player that stops)
+    if (!keepWatching && answer.playId) await endPlay(elb, token, answer.playId, agent);
     return {
       watch: keepWatching ? { agent, variant, segments: playlist.segments.map((s) => s.uri) } : undefined,
       ok: true,

@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flix, waitFor } from './helpers/cli.js';
-import { synthClip } from './helpers/clips.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { flix, repoRoot, waitFor } from './helpers/cli.js';
 import { createUser, endpointOf, SHARED_CLUSTER, unique } from './helpers/cluster.js';
 import { httpCall } from './helpers/http.js';
 
@@ -13,8 +10,7 @@ import { httpCall } from './helpers/http.js';
  * sends viewers to an edge that holds it.
  */
 const name = SHARED_CLUSTER;
-const scratch = mkdtempSync(join(tmpdir(), 'flix-distribution-test-'));
-const clip = join(scratch, 'fill me.mp4');
+const clip = join(repoRoot, 'fixtures', 'media', 'good.mp4');
 const title = unique('Fill On Publish');
 const viewer = unique('viewer');
 let titleId = '';
@@ -38,19 +34,12 @@ const play = (zone: string) =>
 
 describe('distribution to the edges', () => {
   beforeAll(async () => {
-    synthClip(clip, {
-      size: '426x240',
-      seconds: 12,
-      codecs: ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'],
-    });
     token = await createUser(viewer);
     elb = await endpointOf('elb-1');
     const r = await flix(['ingest', clip, '--title', title, '--wait', '--name', name, '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     titleId = r.json.id;
   }, 300_000);
-
-  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('fills every edge when a title is published: hot, and distributed on each edge', async () => {
     const t = await waitFor(

@@ -96,9 +96,25 @@ export async function postPlay(elb, token, title, agent) {
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ title }),
   });
-  /** @type {{ edges?: Array<{ name: string, hls: string, reasons?: unknown }> }} */
+  /** @type {{ playId?: string, edges?: Array<{ name: string, hls: string, reasons?: unknown }> }} */
   const answer = JSON.parse(text(response));
   return { response, answer };
+}
+
+/**
+ * DELETE {elb}/api/play/:id: the play is over and its stream slot free (a plan plays only so
+ * many streams at once).
+ * @param {string} elb
+ * @param {string} token
+ * @param {string} playId
+ * @param {import('node:http').Agent} [agent]
+ */
+export async function endPlay(elb, token, playId, agent) {
+  await requestOk(`${elb}/api/play/${playId}`, {
+    agent,
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${token}` },
+  });
 }
 
 /**

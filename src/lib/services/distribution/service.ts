@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setPriority } from 'node:os';
 import { z } from 'zod';
 import { readPlan } from '../../cluster/endpoints.js';
 import { parseSize } from '../../core/sizes.js';
@@ -15,19 +16,20 @@ import { connectServiceClients, topics } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { HttpError, Router, reply, validate } from '../../platform/http/router.js';
 import { OPERATOR } from '../../platform/internal-auth.js';
-import { ensureCatalogSchema } from '../catalog/store.js';
-import { listObjects } from '../orchestrator/store.js';
+import { ensureCatalogSchema, getTitle } from '../catalog/store.js';
+import { listObjects, type ObjectRow } from '../orchestrator/store.js';
 import type { DistributionRun, EdgeRunReport, EdgeStatus } from './contract.js';
 import { Pacer } from './pacer.js';
 import {
   type FillWindow,
   fillOrder,
+  isLicensedFor,
   type Placement,
   type PlacementEdge,
   placeTitles,
   scheduledRunDue,
 } from './placement.js';
-import { ensureDistributionSchema, placementTitles, saveTiers } from './store.js';
+import { ensureDistributionSchema, readCatalogue, saveTiers } from './store.js';
 
 /** How long the signed URLs a fill fetches with stay valid. */
 const LINK_SECONDS = 3600;
@@ -61,6 +63,8 @@ interface DistributedEdge extends Edge {
  *   GET  /v1/edges            per edge: budget, bytes held, titles placed, predicted hit ratio
  */
 export async function startDistributionService(ctx: ServiceContext): Promise<ServiceHandle> {
+  // fills are background work: this process yields the CPU to the services viewers wait on
+  setPriority(10);
   const db = mysqlPool(ctx.endpoints, ctx.secrets);
   await ensureCatalogSchema(db);
   await ensureDistributionSchema(db);
@@ -91,12 +95,21 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
   let pending: DistributionRun | null = null;
   const counts = { runs: 0, filledObjects: 0, filledBytes: 0, evictedObjects: 0, reloads: 0, failures: 0 };
 
+  /** per queued run: the titles published since it was asked for (null: re-place everything) */
+  const published = new Map<string, Set<string> | null>();
+
   /**
-   * Asks for a placement. Runs one at a time; asks made while one runs share the next run (ten
-   * titles published during a fill cost one more placement, not ten).
+   * Asks for a placement: of the titles just published (`titleId`), or of the whole catalogue.
+   * Runs one at a time; asks made while one runs share the next run (ten titles published during
+   * a fill cost one more placement, not ten).
    */
-  const requestRun = (reason: string): DistributionRun => {
-    if (pending) return pending;
+  const requestRun = (reason: string, titleId?: string): DistributionRun => {
+    if (pending) {
+      const fresh = published.get(pending.id);
+      if (titleId && fresh) fresh.add(titleId);
+      else published.set(pending.id, null);
+      return pending;
+    }
     const run: DistributionRun = {
       id: `r_${randomBytes(6).toString('hex')}`,
       reason,
@@ -109,20 +122,78 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
     };
     runs.set(run.id, run);
     for (const old of [...runs.keys()].slice(0, Math.max(0, runs.size - 20))) runs.delete(old);
+    published.set(run.id, titleId ? new Set([titleId]) : null);
     pending = run;
     queue = queue.then(async () => {
       pending = null;
-      await execute(run);
+      const fresh = published.get(run.id) ?? null;
+      published.delete(run.id);
+      await execute(run, fresh);
     });
     return run;
   };
 
-  const execute = async (run: DistributionRun) => {
+  /**
+   * Places just-published titles beside what the edges hold, when they fit every budget left:
+   * the cost of a publish is then the new title's fill, not a pass over the whole catalogue.
+   * False when a full placement is needed (the first one, a budget that would overflow, a title
+   * licensed nowhere the edges serve).
+   */
+  const placeFresh = async (run: DistributionRun, ids: Set<string>): Promise<boolean> => {
+    const placed = last;
+    if (!placed) return false;
+    const fresh: Array<{ id: string; regions: string[]; objects: ObjectRow[]; bytes: number }> = [];
+    for (const id of ids) {
+      if (placed.tiers[id] !== undefined) continue;
+      const t = await getTitle(db, id);
+      const objects = await listObjects(db, id);
+      if (t?.status !== 'ready' || objects.length === 0) continue;
+      fresh.push({ id, regions: t.regions, objects, bytes: objects.reduce((a, o) => a + o.bytes, 0) });
+    }
+    const plan = new Map<string, typeof fresh>();
+    for (const edge of edges) {
+      const ep = placed.edges.find((e) => e.edge === edge.name);
+      if (!ep) return false;
+      const mine = fresh.filter((t) => isLicensedFor(t, edge));
+      if (ep.bytes + mine.reduce((a, t) => a + t.bytes, 0) > edge.budgetBytes) return false;
+      plan.set(edge.name, mine);
+    }
+    if (fresh.some((t) => edges.every((e) => !plan.get(e.name)?.includes(t))) && fresh.length > 0)
+      return false;
+    const placedOn = new Map<string, string[]>();
+    for (const edge of edges) {
+      const mine = plan.get(edge.name) ?? [];
+      const ep = placed.edges.find((e) => e.edge === edge.name) as Placement['edges'][number];
+      const objects = new Map(mine.map((t) => [t.id, t.objects]));
+      run.edges.push(await applyToEdge(edge, new Set(objects.keys()), objects, [...objects.keys()]));
+      for (const t of mine) {
+        ep.titles.unshift(t.id);
+        ep.bytes += t.bytes;
+        placedOn.set(t.id, [...(placedOn.get(t.id) ?? []), edge.name]);
+      }
+    }
+    for (const t of fresh) {
+      const licensed = edges.filter((e) => isLicensedFor(t, e)).length;
+      const tier = (placedOn.get(t.id)?.length ?? 0) === licensed ? 'hot' : 'warm';
+      placed.tiers[t.id] = tier;
+      run.tiers[t.id] = tier;
+    }
+    await saveTiers(db, run.tiers, placedOn);
+    return true;
+  };
+
+  const execute = async (run: DistributionRun, fresh: Set<string> | null) => {
     run.state = 'running';
     run.startedAt = new Date().toISOString();
     counts.runs++;
     try {
-      const titles = await placementTitles(db);
+      if (fresh && (await placeFresh(run, fresh))) {
+        run.state = 'done';
+        return;
+      }
+      run.edges = [];
+      run.tiers = {};
+      const { titles, objects } = await readCatalogue(db);
       const placement = placeTitles(titles, edges as PlacementEdge[], {
         now: Date.now(),
         newTitleMs,
@@ -142,14 +213,7 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
       for (const edge of edges) {
         const ep = placement.edges.find((e) => e.edge === edge.name);
         if (!ep) continue;
-        run.edges.push(
-          await applyToEdge(
-            edge,
-            new Set(ep.titles),
-            titles.map((t) => t.id),
-            ep.titles,
-          ),
-        );
+        run.edges.push(await applyToEdge(edge, new Set(ep.titles), objects, ep.titles));
       }
       await saveTiers(db, placement.tiers, placedOn);
       last = placement;
@@ -168,7 +232,7 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
   const applyToEdge = async (
     edge: DistributedEdge,
     wanted: Set<string>,
-    catalogue: string[],
+    catalogue: Map<string, ObjectRow[]>,
     order: string[],
   ): Promise<EdgeRunReport> => {
     const started = Date.now();
@@ -181,10 +245,12 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
       seconds: 0,
     };
     const cacheDir = edgeCacheDir(edge.dataDir);
-    for (const id of catalogue) {
+    for (const [id, objects] of catalogue) {
       if (wanted.has(id)) continue;
-      const keys = (await listObjects(db, id)).map((o) => o.key);
-      const removed = await evictObjects(cacheDir, keys);
+      const removed = await evictObjects(
+        cacheDir,
+        objects.map((o) => o.key),
+      );
       if (removed > 0) {
         report.evicted.push({ titleId: id, objects: removed });
         counts.evictedObjects += removed;
@@ -192,7 +258,7 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
     }
     for (const id of order) {
       if (ctx.signal.aborted) break;
-      const missing = await missingObjects(cacheDir, await listObjects(db, id));
+      const missing = await missingObjects(cacheDir, catalogue.get(id) ?? []);
       if (missing.length === 0) continue;
       const r = await prewarmOnEdge(
         {
@@ -207,6 +273,8 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
           concurrency: FILL_CONCURRENCY,
           signal: ctx.signal,
           beforeFetch: (o) => pacer.take(o.bytes, ctx.signal),
+          // what the edge holds is read from its disk by the next placement: no HEAD per object
+          verify: false,
         },
       );
       const bytes = r.fromOrigin.bytes + r.alreadyCached.bytes;
@@ -239,7 +307,7 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
       if (!fillOnPublish) return;
       const event = JSON.parse(String(message.value)) as { titleId?: string };
       ctx.log('title published: placing', { titleId: event.titleId });
-      requestRun(`published ${event.titleId ?? ''}`.trim());
+      requestRun(`published ${event.titleId ?? ''}`.trim(), event.titleId);
     },
   });
   // titles published while this service was down are placed now (and on every start)

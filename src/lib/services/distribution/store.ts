@@ -1,6 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { ASCII, convertToUtf8mb4, type Db, fitsAscii, TEXT_COLLATION } from '../../engines/mysql/client.js';
 import { playsByZone } from '../catalog/store.js';
+import type { ObjectRow } from '../orchestrator/store.js';
 import type { PlacementTitle, Tier } from './placement.js';
 
 /**
@@ -25,21 +26,39 @@ export interface TierRow {
   decidedAt: string;
 }
 
-/** Every ready title as the placement sees it: size, licence, age and plays per zone. */
-export async function placementTitles(db: Db): Promise<PlacementTitle[]> {
+export interface Catalogue {
+  /** every ready title as the placement sees it: size, licence, age and plays per zone */
+  titles: PlacementTitle[];
+  /** the published objects of each of them */
+  objects: Map<string, ObjectRow[]>;
+}
+
+/** The ready titles and their objects, in two queries (a placement reads the whole catalogue). */
+export async function readCatalogue(db: Db): Promise<Catalogue> {
   const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT t.id, t.regions, t.published_at, COALESCE(SUM(o.bytes), 0) AS bytes
-       FROM titles t JOIN title_objects o ON o.title_id = t.id
-      WHERE t.status = 'ready' GROUP BY t.id, t.regions, t.published_at`,
+    `SELECT id, regions, published_at FROM titles WHERE status = 'ready'`,
   );
+  const [objectRows] = await db.query<RowDataPacket[]>(
+    `SELECT o.title_id, o.object_key, o.kind, o.md5, o.bytes FROM title_objects o
+       JOIN titles t ON t.id = o.title_id WHERE t.status = 'ready' ORDER BY o.title_id, o.object_key`,
+  );
+  const objects = new Map<string, ObjectRow[]>();
+  for (const r of objectRows) {
+    const list = objects.get(r.title_id) ?? [];
+    list.push({ key: r.object_key, kind: r.kind, md5: r.md5, bytes: Number(r.bytes) });
+    objects.set(r.title_id, list);
+  }
   const plays = await playsByZone(db);
-  return rows.map((r) => ({
-    id: r.id as string,
-    bytes: Number(r.bytes),
-    regions: typeof r.regions === 'string' ? JSON.parse(r.regions) : (r.regions as string[]),
-    publishedAt: r.published_at ? new Date(r.published_at).getTime() : 0,
-    plays: plays.get(r.id as string) ?? {},
-  }));
+  const titles = rows
+    .filter((r) => objects.has(r.id))
+    .map((r) => ({
+      id: r.id as string,
+      bytes: (objects.get(r.id) ?? []).reduce((a, o) => a + o.bytes, 0),
+      regions: typeof r.regions === 'string' ? JSON.parse(r.regions) : (r.regions as string[]),
+      publishedAt: r.published_at ? new Date(r.published_at).getTime() : 0,
+      plays: plays.get(r.id as string) ?? {},
+    }));
+  return { titles, objects };
 }
 
 export async function saveTiers(db: Db, tiers: Record<string, Tier>, placedOn: Map<string, string[]>) {
