@@ -151,3 +151,31 @@ export function cpuPerOp(acc, ops, top = 7) {
       .join(' + ')} + …`,
   };
 }
+
+/** The machine's idle and total CPU time so far (/proc/stat, all cores). */
+function cpuTimes() {
+  const fields =
+    readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  const total = fields.reduce((a, b) => a + b, 0);
+  // idle + iowait
+  return { idle: (fields[3] ?? 0) + (fields[4] ?? 0), total };
+}
+
+/**
+ * Waits until the machine is idle: a half-second window in which the cores were at least
+ * `share` idle (the cluster done with its last ingest), for at most `timeoutMs`.
+ * @param {number} share
+ * @param {number} timeoutMs
+ * @returns {Promise<number>} the idle share of the last window
+ */
+export async function untilIdle(share, timeoutMs) {
+  const deadline = performance.now() + timeoutMs;
+  let idle = 0;
+  do {
+    const a = cpuTimes();
+    await new Promise((r) => setTimeout(r, 500));
+    const b = cpuTimes();
+    idle = (b.idle - a.idle) / Math.max(1, b.total - a.total);
+  } while (idle < share && performance.now() < deadline);
+  return idle;
+}

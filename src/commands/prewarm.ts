@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { FlixCommand, nameFlag } from '../lib/core/command.js';
+import { edgeZoneFlag, FlixCommand, nameFlag } from '../lib/core/command.js';
 import { FlixError } from '../lib/core/errors.js';
 import { resolveClusterName } from '../lib/core/paths.js';
 import { openDataPlane } from '../lib/ops/ingest.js';
@@ -32,11 +32,7 @@ export default class Prewarm extends FlixCommand {
       min: 1,
       exclusive: ['title'],
     }),
-    zone: Flags.string({
-      char: 'z',
-      description: "only this zone's edge (default: every zone)",
-      helpValue: 'ZONE',
-    }),
+    zone: edgeZoneFlag,
     concurrency: Flags.integer({ description: 'requests in flight per edge', default: 8, min: 1, max: 64 }),
   };
 

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { FlixCommand, nameFlag } from '../../lib/core/command.js';
+import { edgeZoneFlag, FlixCommand, nameFlag } from '../../lib/core/command.js';
 import { resolveClusterName } from '../../lib/core/paths.js';
 import { evictTitle } from '../../lib/ops/distribution.js';
 import { openDataPlane } from '../../lib/ops/ingest.js';
@@ -20,11 +20,7 @@ export default class DistributeEvict extends FlixCommand {
       helpValue: 'ID|TITLE',
       required: true,
     }),
-    zone: Flags.string({
-      char: 'z',
-      description: "only this zone's edge (default: every zone)",
-      helpValue: 'ZONE',
-    }),
+    zone: edgeZoneFlag,
   };
 
   async run() {

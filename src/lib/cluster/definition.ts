@@ -101,6 +101,8 @@ const schema = z.strictObject({
           fillOnPublish: z.boolean().default(true),
           // the fill's pace, all edges together (live traffic is never paced)
           fillMbps: z.number().min(1).max(100_000).default(200),
+          // the fill waits (up to 2 s an object) while less than this share of the CPU is free
+          fillMinIdle: z.number().min(0).max(1).default(0.2),
           // bytes per edge for titles placed ahead of viewers (at most the edge's cacheMaxSize)
           edgeBudget: heap.default('800m'),
           // titles published this recently are placed before any other

@@ -68,3 +68,10 @@ export const nameFlag = Flags.string({
   description: 'cluster name [default: $FLIX_CLUSTER or "default"]',
   helpValue: 'NAME',
 });
+
+/** `--zone` of the commands that act on the edges: one zone's edge instead of every one. */
+export const edgeZoneFlag = Flags.string({
+  char: 'z',
+  description: "only this zone's edge (default: every zone)",
+  helpValue: 'ZONE',
+});

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setPriority } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { readPlan } from '../../cluster/endpoints.js';
 import { parseSize } from '../../core/sizes.js';
@@ -19,7 +20,7 @@ import { OPERATOR } from '../../platform/internal-auth.js';
 import { ensureCatalogSchema, getTitle } from '../catalog/store.js';
 import { listObjects, type ObjectRow } from '../orchestrator/store.js';
 import type { DistributionRun, EdgeRunReport, EdgeStatus } from './contract.js';
-import { Pacer } from './pacer.js';
+import { Headroom, Pacer } from './pacer.js';
 import {
   type FillWindow,
   fillOrder,
@@ -75,6 +76,8 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
   const newTitleMs = Number(settings.newTitleHours ?? 24) * 3_600_000;
   const fillOnPublish = settings.fillOnPublish !== false;
   const pacer = new Pacer((Number(settings.fillMbps ?? 200) * 1_000_000) / 8);
+  const headroom = new Headroom(Number(settings.fillMinIdle ?? 0.2));
+  let yieldedMs = 0;
   const plan = await readPlan(ctx.cluster);
   const edges: DistributedEdge[] = (plan?.components ?? [])
     .filter((c) => c.engine === 'edge')
@@ -228,6 +231,25 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
     }
   };
 
+  /** Pushes objects of a title through one edge, paced. */
+  const fill = (edge: DistributedEdge, id: string, objects: readonly ObjectRow[]) =>
+    prewarmOnEdge(
+      { id, title: id, objects: fillOrder(objects).map((o) => ({ key: o.key, bytes: o.bytes, md5: o.md5 })) },
+      edge,
+      {
+        secret: ctx.secrets.edgeSigningKey,
+        expiresAt: Math.floor(Date.now() / 1000) + LINK_SECONDS,
+        concurrency: FILL_CONCURRENCY,
+        signal: ctx.signal,
+        beforeFetch: async (o) => {
+          yieldedMs += await headroom.wait(ctx.signal);
+          await pacer.take(o.bytes, ctx.signal);
+        },
+        // what the edge holds is read from its disk by the next placement: no HEAD per object
+        verify: false,
+      },
+    );
+
   /** Evicts what the edge should no longer hold, then fills what it lacks, in placement order. */
   const applyToEdge = async (
     edge: DistributedEdge,
@@ -258,25 +280,25 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
     }
     for (const id of order) {
       if (ctx.signal.aborted) break;
-      const missing = await missingObjects(cacheDir, catalogue.get(id) ?? []);
+      const all = catalogue.get(id) ?? [];
+      let missing = await missingObjects(cacheDir, all);
       if (missing.length === 0) continue;
-      const r = await prewarmOnEdge(
-        {
-          id,
-          title: id,
-          objects: fillOrder(missing).map((o) => ({ key: o.key, bytes: o.bytes, md5: o.md5 })),
-        },
-        edge,
-        {
-          secret: ctx.secrets.edgeSigningKey,
-          expiresAt: Math.floor(Date.now() / 1000) + LINK_SECONDS,
-          concurrency: FILL_CONCURRENCY,
-          signal: ctx.signal,
-          beforeFetch: (o) => pacer.take(o.bytes, ctx.signal),
-          // what the edge holds is read from its disk by the next placement: no HEAD per object
-          verify: false,
-        },
-      );
+      // a fetch that failed is tried again (twice, after a pause): an edge that was just reloaded
+      // (a new origin-tier list) closes the keep-alive connections its old worker held
+      let r = await fill(edge, id, missing);
+      for (let attempt = 1; attempt <= 2 && r.failures.length > 0 && !ctx.signal.aborted; attempt++) {
+        ctx.log('fill retried', { edge: edge.name, titleId: id, attempt, failures: r.failures.slice(0, 3) });
+        await sleep(500 * attempt, undefined, { signal: ctx.signal });
+        missing = await missingObjects(cacheDir, all);
+        const again = await fill(edge, id, missing);
+        r = {
+          ...again,
+          fromOrigin: {
+            objects: r.fromOrigin.objects + again.fromOrigin.objects,
+            bytes: r.fromOrigin.bytes + again.fromOrigin.bytes,
+          },
+        };
+      }
       const bytes = r.fromOrigin.bytes + r.alreadyCached.bytes;
       report.filled.push({ titleId: id, objects: r.fromOrigin.objects + r.alreadyCached.objects, bytes });
       report.failures += r.failures.length;
@@ -410,11 +432,18 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
     router,
     async stop() {
       clearInterval(timer);
+      headroom.stop();
       await consumer.disconnect();
       await producer.disconnect();
       await queue.catch(() => {});
       await db.end();
     },
-    status: () => ({ ...counts, pending: pending !== null, edges: edges.length }),
+    status: () => ({
+      ...counts,
+      yieldedSeconds: Math.round(yieldedMs / 100) / 10,
+      cpuIdle: Math.round(headroom.idle * 100) / 100,
+      pending: pending !== null,
+      edges: edges.length,
+    }),
   };
 }
