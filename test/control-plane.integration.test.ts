@@ -5,15 +5,9 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flix, repoRoot, sleep, waitFor } from './helpers/cli.js';
 import { synthClip } from './helpers/clips.js';
-import {
-  type Component,
-  createUser,
-  expectAllHits,
-  operatorHeaders,
-  SHARED_CLUSTER,
-  status,
-} from './helpers/cluster.js';
+import { type Component, createUser, operatorHeaders, SHARED_CLUSTER, status } from './helpers/cluster.js';
 import { httpCall } from './helpers/http.js';
+import { expectAllHits } from './helpers/play.js';
 
 /**
  * A viewer's play end to end on the shared CI cluster, and the failures it must survive: ELB → gateway →

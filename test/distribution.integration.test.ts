@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { flix, repoRoot, waitFor } from './helpers/cli.js';
-import { createUser, endpointOf, expectAllHits, SHARED_CLUSTER, unique } from './helpers/cluster.js';
+import { createUser, endpointOf, SHARED_CLUSTER, unique } from './helpers/cluster.js';
 import { httpCall } from './helpers/http.js';
+import { expectAllHits } from './helpers/play.js';
 
 /**
  * Distribution on the shared CI cluster: a published title is pushed to every edge by the
