@@ -66,6 +66,7 @@ describe('a native CI cluster', () => {
         'orchestrator-1',
         'transcoder-a-1',
         'transcoder-b-1',
+        'distribution-1',
         // the control plane: every per-zone service once in each zone, one ELB
         ...['discovery', 'users', 'catalog', 'playback', 'steering', 'recommendations', 'gateway'].flatMap(
           (svc) => [`${svc}-a-1`, `${svc}-b-1`],

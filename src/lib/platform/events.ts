@@ -58,7 +58,7 @@ export async function connectServiceClients(
   endpoints: ClusterEndpoints,
   clientId: string,
   groupId: string,
-  consumer: { maxBytesPerPartition?: number } = {},
+  consumer: { maxBytesPerPartition?: number; heartbeatInterval?: number } = {},
 ): Promise<{ kafka: Kafka; producer: Producer; consumer: Consumer }> {
   const kafka = kafkaFor(endpoints, clientId);
   await ensureTopics(kafka);

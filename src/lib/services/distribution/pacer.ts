@@ -63,6 +63,8 @@ export class Headroom {
       this.last = now;
     }, 250);
     this.timer.unref();
+    // nothing to sample when the fill never waits
+    if (minIdle <= 0) clearInterval(this.timer);
   }
 
   /** The share of CPU time that was free in the last sample. */

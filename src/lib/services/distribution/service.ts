@@ -322,6 +322,8 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
     ctx.endpoints,
     ctx.component.name,
     'flix-distribution',
+    // one instance, restarted by the supervisor if it dies: no group to hand work over quickly
+    { heartbeatInterval: 3000 },
   );
   await consumer.subscribe({ topics: [topics.titlePublished.name], fromBeginning: true });
   await consumer.run({
