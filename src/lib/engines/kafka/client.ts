@@ -1,5 +1,39 @@
+import { createRequire } from 'node:module';
 import { Kafka, logLevel } from 'kafkajs';
 import type { ClusterEndpoints } from '../../cluster/endpoints.js';
+
+interface RequestQueue {
+  pending: unknown[];
+  throttledUntil: number;
+  throttleCheckTimeoutId: NodeJS.Timeout | null;
+}
+
+/**
+ * kafkajs 2.2.4 (the last release) re-arms a 1 ms timer on every broker connection forever once
+ * its queue is empty and no throttle is set (tulios/kafkajs#1556, #1704; fixes proposed, never
+ * released): each connection wakes its process ~700 times a second. Measured here: every Kafka
+ * client process at ~4 % of a core while idle, 1,500 wake-ups a second. With nothing pending and no
+ * throttle there is nothing to check — a later request is either sent at once or queued, and
+ * queuing schedules the check again — so the check is not scheduled then.
+ */
+function stopIdleSpin(): void {
+  const RequestQueueClass = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as {
+    prototype: RequestQueue & { scheduleCheckPendingRequests(): void };
+  };
+  const proto = RequestQueueClass.prototype;
+  const original = proto.scheduleCheckPendingRequests;
+  if ((original as { flixPatched?: boolean }).flixPatched) return;
+  const patched = function (this: RequestQueue) {
+    if (this.pending.length === 0 && this.throttledUntil - Date.now() <= 0) return;
+    original.call(this);
+  };
+  (patched as { flixPatched?: boolean }).flixPatched = true;
+  proto.scheduleCheckPendingRequests = patched;
+}
+stopIdleSpin();
+
+/** kafkajs itself, for clients that need their own settings (the health probe): patched as above. */
+export { Kafka, logLevel };
 
 /** A kafkajs client of the cluster's brokers: its warnings as JSON lines on stderr, patient retries. */
 export function kafkaFor(endpoints: ClusterEndpoints, clientId: string): Kafka {

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import type { ComponentPlan } from '../../cluster/components.js';
 import { runQuiet } from '../../core/exec.js';
 import type { EngineContext, EngineDriver } from '../driver.js';
 import { heapFlags, javaBinary } from '../java.js';
 import { renderTemplateFile } from '../template.js';
 import { mavenEngineHome } from '../versions.js';
+import { Kafka, logLevel } from './client.js';
 
 /** A Kafka cluster id: 16 random bytes, base64url without padding (what StorageTool random-uuid prints). */
 export function newKafkaClusterId(): string {
