@@ -17,18 +17,16 @@ interface RequestQueue {
  * queuing schedules the check again — so the check is not scheduled then.
  */
 function stopIdleSpin(): void {
-  const RequestQueueClass = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as {
+  const { prototype: proto } = createRequire(import.meta.url)(
+    'kafkajs/src/network/requestQueue/index.js',
+  ) as {
     prototype: RequestQueue & { scheduleCheckPendingRequests(): void };
   };
-  const proto = RequestQueueClass.prototype;
   const original = proto.scheduleCheckPendingRequests;
-  if ((original as { flixPatched?: boolean }).flixPatched) return;
-  const patched = function (this: RequestQueue) {
-    if (this.pending.length === 0 && this.throttledUntil - Date.now() <= 0) return;
+  proto.scheduleCheckPendingRequests = function (this: RequestQueue) {
+    if (this.pending.length === 0 && this.throttledUntil <= Date.now()) return;
     original.call(this);
   };
-  (patched as { flixPatched?: boolean }).flixPatched = true;
-  proto.scheduleCheckPendingRequests = patched;
 }
 stopIdleSpin();
 
