@@ -68,9 +68,18 @@ describe('a native CI cluster', () => {
         'transcoder-b-1',
         'distribution-1',
         // the control plane: every per-zone service once in each zone, one ELB
-        ...['discovery', 'users', 'catalog', 'playback', 'steering', 'recommendations', 'gateway'].flatMap(
-          (svc) => [`${svc}-a-1`, `${svc}-b-1`],
-        ),
+        ...[
+          'discovery',
+          'users',
+          'catalog',
+          'playback',
+          'steering',
+          'recommendations',
+          'search',
+          'stats',
+          'comments',
+          'gateway',
+        ].flatMap((svc) => [`${svc}-a-1`, `${svc}-b-1`]),
         'elb-1',
         // the shared cluster runs a catalog canary in the first zone
         'catalog-canary-1',

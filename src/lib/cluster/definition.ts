@@ -160,6 +160,20 @@ const schema = z.strictObject({
       }),
       steering: zoneService({}),
       recommendations: zoneService({}),
+      search: zoneService({
+        // how often the popularity of indexed titles is refreshed from the play counts
+        popularitySeconds: z.number().int().min(5).max(86_400).default(60),
+      }),
+      stats: zoneService({
+        // EVCache time to live of a title's counts (a vote writes the new counts at once)
+        cacheTtlSeconds: z.number().int().min(1).max(3600).default(30),
+      }),
+      comments: zoneService({
+        // longest comment, in characters
+        maxChars: z.number().int().min(1).max(10_000).default(2000),
+        // comments one user may add per minute, over every title
+        perUserPerMinute: z.number().int().min(1).max(1000).default(5),
+      }),
       gateway: zoneService({
         // share of requests (0-100) sent to a service's canary instances when it has any
         canaryPercent: z.number().min(0).max(100).default(0),

@@ -16,6 +16,9 @@ export type ServiceId =
   | 'playback'
   | 'steering'
   | 'recommendations'
+  | 'search'
+  | 'stats'
+  | 'comments'
   | 'gateway'
   | 'elb';
 
@@ -98,6 +101,30 @@ export const serviceCatalog: Record<ServiceId, ServiceInfo> = {
     'personalised rows of titles (falls back to a static top 10)',
     'zone',
     ['mysql'],
+    ['discovery'],
+    true,
+  ),
+  search: info(
+    'search',
+    'title search: Elasticsearch index fed from title events, MySQL fallback when it is down',
+    'zone',
+    ['elasticsearch', 'kafka', 'mysql'],
+    ['discovery'],
+    true,
+  ),
+  stats: info(
+    'stats',
+    'views, likes and dislikes: Cassandra counters and per-user votes, read through EVCache',
+    'zone',
+    ['cassandra', 'memcached'],
+    ['discovery'],
+    true,
+  ),
+  comments: info(
+    'comments',
+    'comments per title: Cassandra, partitioned by title and day, newest first',
+    'zone',
+    ['cassandra'],
     ['discovery'],
     true,
   ),

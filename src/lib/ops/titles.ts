@@ -5,6 +5,7 @@ import { signedTitleUrl } from '../engines/edge/signing.js';
 import { jsonColumn } from '../engines/mysql/client.js';
 import { abortMultipart, deletePrefix } from '../engines/origin/objects.js';
 import type { Ladder } from '../media/ladder.js';
+import { publishEvent, topics } from '../platform/events.js';
 import { deleteTitleRows, findTitle, setTitleStatus, type TitleRow } from '../services/catalog/store.js';
 import { getJob, listObjects, listTasks, type ObjectRow } from '../services/orchestrator/store.js';
 import { type TitleDistribution, titleDistribution } from './edge-holdings.js';
@@ -184,5 +185,10 @@ export async function deleteTitle(
   for (const prefix of [`titles/${t.id}/`, `work/${t.id}/`, `originals/${t.id}/`])
     n += await deletePrefix(plane.s3, prefix);
   await deleteTitleRows(plane.db, t.id);
+  // the search index (and any other reader of title events) drops it
+  await publishEvent(await plane.producer(), topics.titleDeleted.name, t.id, {
+    type: 'title.deleted',
+    titleId: t.id,
+  });
   return { id: t.id, objectsDeleted: n };
 }

@@ -12,6 +12,7 @@ export { kafkaFor };
 export const topics = {
   titleUploaded: { name: 'title.uploaded', partitions: 3 },
   titlePublished: { name: 'title.published', partitions: 3 },
+  titleDeleted: { name: 'title.deleted', partitions: 3 },
   transcodeTasks: { name: 'transcode.tasks', partitions: 12 },
   transcodeResults: { name: 'transcode.results', partitions: 3 },
 } as const;

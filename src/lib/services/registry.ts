@@ -15,6 +15,9 @@ const mains: Record<ServiceId, () => Promise<ServiceMain>> = {
   playback: async () => (await import('./playback/service.js')).startPlaybackService,
   steering: async () => (await import('./steering/service.js')).startSteeringService,
   recommendations: async () => (await import('./recommendations/service.js')).startRecommendationsService,
+  search: async () => (await import('./search/service.js')).startSearchService,
+  stats: async () => (await import('./stats/service.js')).startStatsService,
+  comments: async () => (await import('./comments/service.js')).startCommentsService,
   gateway: async () => (await import('./gateway/service.js')).startGateway,
   elb: async () => (await import('./elb/service.js')).startElb,
 };

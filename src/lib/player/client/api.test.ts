@@ -39,8 +39,10 @@ describe('apiError', () => {
     [403, 'forbidden', 'usage', /forbidden/],
     [404, 'not-found', 'notFound', /no title 'Big Trip'/],
     [404, 'no-route', 'componentFailed', /no route/],
+    [404, 'unknown-comment', 'notFound', /m-unknown-comment/],
     [451, 'not-licensed', 'conflict', /not licensed in your region/],
-    [429, 'rate-limited', 'componentFailed', /rate-limited[\s\S]*retry after 7 s/],
+    [429, 'rate-limited', 'componentFailed', /rate-limited by the gateway[\s\S]*retry after 7 s/],
+    [429, 'too-many-comments', 'componentFailed', /rate-limited: m-too-many-comments[\s\S]*retry after 7 s/],
     [400, 'invalid-request', 'invalidInput', /invalid/],
     [503, 'circuit-open', 'componentFailed', /503 circuit-open: m-circuit-open/],
   ];

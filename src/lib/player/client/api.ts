@@ -100,6 +100,9 @@ export function apiError(
             'the playback API is not wired in this cluster yet: check `flix status` and the gateway routes',
         });
       }
+      // another thing than the title may be missing (a comment, a play)
+      if (ctx.title && code !== undefined && !['not-found', 'unknown-title'].includes(code))
+        return new FlixError(`${what}: ${message || 'not found'}`, { code: 'notFound', details });
       return new FlixError(ctx.title ? `there is no title '${ctx.title}'` : `${what}: not found`, {
         code: 'notFound',
         details,
@@ -119,11 +122,16 @@ export function apiError(
         nextStep: '`flix titles show <title>` lists the regions it is licensed in',
       });
     case 429:
-      return new FlixError(`${what} was rate-limited by the gateway`, {
-        code: 'componentFailed',
-        details,
-        nextStep: ctx.retryAfter ? `retry after ${ctx.retryAfter} s (Retry-After)` : 'retry in a few seconds',
-      });
+      return new FlixError(
+        `${what} was rate-limited${code === 'rate-limited' ? ' by the gateway' : `: ${message}`}`,
+        {
+          code: 'componentFailed',
+          details,
+          nextStep: ctx.retryAfter
+            ? `retry after ${ctx.retryAfter} s (Retry-After)`
+            : 'retry in a few seconds',
+        },
+      );
     default:
       return new FlixError(`${what} failed`, {
         code: 'componentFailed',

@@ -1,6 +1,9 @@
+import { HttpError, type ServiceRequest } from '../../platform/http/router.js';
+import { type ServiceClient, UpstreamError } from '../../platform/service-client.js';
+
 /**
- * The catalog's messages: a published title as the catalog serves it, its licence check, and how
- * title names are compared and turned into ids.
+ * The catalog's messages: a published title as the catalog serves it, its licence check, how
+ * title names are compared and turned into ids, and how another service asks for a title.
  */
 
 /** What ingest records about a title when it publishes it: what a player needs to find. */
@@ -80,4 +83,43 @@ export function titleKey(title: string): string {
     .toLowerCase()
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/**
+ * The title a request names (`:title`, an id or a name), as the catalog shows it to the caller's
+ * user and region: 404 `unknown-title` when there is none, 451 `not-licensed` when `playable` is
+ * asked and it is not licensed there, 503 when the catalog cannot answer.
+ */
+export async function titleForRequest(
+  services: ServiceClient,
+  req: ServiceRequest,
+  opts: { playable: boolean; region: string | null },
+): Promise<CatalogTitle & { licensed: boolean }> {
+  const name = req.params.title as string;
+  let answer: { status: number; body: CatalogTitle & { licensed: boolean } };
+  try {
+    answer = await services.call('catalog', {
+      path: `/v1/titles/${encodeURIComponent(name)}`,
+      trace: req.trace,
+      userId: req.userId,
+      region: opts.region,
+    });
+  } catch (e) {
+    throw new HttpError(
+      503,
+      'catalog-unavailable',
+      `the catalog could not say which title this is (${e instanceof UpstreamError ? e.message : 'no answer'})`,
+    );
+  }
+  if (answer.status === 404) throw new HttpError(404, 'unknown-title', `no title ${JSON.stringify(name)}`);
+  if (answer.status !== 200)
+    throw new HttpError(502, 'catalog-refused', `the catalog answered ${answer.status}`);
+  if (opts.playable && !answer.body.licensed) {
+    throw new HttpError(
+      451,
+      'not-licensed',
+      `${JSON.stringify(answer.body.title)} is not licensed in your region`,
+    );
+  }
+  return answer.body;
 }

@@ -10,6 +10,10 @@ export const ROUTE_TABLE = [
   { name: 'recommendations', match: 'exact', prefix: '/api/recommendations', service: 'recommendations' },
   { name: 'play', match: 'subtree', prefix: '/api/play', service: 'playback' },
   { name: 'bookmarks', match: 'exact', prefix: '/api/bookmarks', service: 'playback' },
+  { name: 'search', match: 'exact', prefix: '/api/search', service: 'search' },
+  { name: 'stats', match: 'subtree', prefix: '/api/stats', service: 'stats' },
+  { name: 'votes', match: 'subtree', prefix: '/api/votes', service: 'stats' },
+  { name: 'comments', match: 'subtree', prefix: '/api/comments', service: 'comments' },
 ] as const;
 
 export type RouteName = (typeof ROUTE_TABLE)[number]['name'];

@@ -1,0 +1,295 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flix, sleep, waitFor } from './helpers/cli.js';
+import { synthClip } from './helpers/clips.js';
+import { type Component, createUser, SHARED_CLUSTER, status, unique } from './helpers/cluster.js';
+import { type Answer, httpCall } from './helpers/http.js';
+
+/**
+ * A viewer's engagement through the ELB and the gateways, on the shared cluster: search
+ * (Elasticsearch, and the catalog's LIKE match while it is frozen), votes and stats (Cassandra
+ * compare-and-set and counters), comments (Cassandra, cursor pages, rate limit). Three titles of
+ * their own, named with a word no other suite uses, so every search here sees only them.
+ */
+const name = SHARED_CLUSTER;
+const word = `q${Math.random()
+  .toString(36)
+  .replace(/[^a-z]/g, '')
+  .slice(0, 7)}x`;
+const titles = {
+  trip: `Big Trip ${word}`,
+  tripod: `Bigger Tripod ${word}`,
+  train: `Night Train 東京 ${word}`,
+};
+const ids: Record<keyof typeof titles, string> = { trip: '', tripod: '', train: '' };
+const users = { alice: unique('eng-alice'), bob: unique('eng-bob'), gb: unique('eng-gb') };
+const tokens: Record<keyof typeof users, string> = { alice: '', bob: '', gb: '' };
+let elb = '';
+let components: Component[] = [];
+let dir = '';
+
+/** One API call as a client makes it; the gateway's own 429 (5 requests a second a user here) is waited out. */
+async function api(method: string, path: string, who: keyof typeof users, body?: unknown): Promise<Answer> {
+  for (;;) {
+    const r = await httpCall(elb, method, path, {
+      token: tokens[who],
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (r.status !== 429 || r.json?.error?.code !== 'rate-limited') return r;
+    await sleep(1000 * Number(r.headers['retry-after'] ?? 1));
+  }
+}
+const q = encodeURIComponent;
+const searchFor = (text: string, who: keyof typeof users = 'alice', extra = '') =>
+  api('GET', `/api/search?q=${q(text)}${extra}`, who);
+const hitIds = (r: Answer): string[] => r.json.hits.map((h: { id: string }) => h.id);
+const cli = (args: string[], who: keyof typeof users = 'alice') =>
+  flix([...args, '--user', users[who], '--name', name, '--json']);
+
+describe('search, votes and comments through the public API', () => {
+  beforeAll(async () => {
+    components = await status();
+    elb = (components.find((c) => c.name === 'elb-1') as Component).endpoint;
+    tokens.alice = await createUser(users.alice);
+    tokens.bob = await createUser(users.bob);
+    const gb = await flix(['users', 'create', users.gb, '--region', 'GB', '--name', name, '--json']);
+    expect(gb.exitCode, gb.stderr).toBe(0);
+    tokens.gb = gb.json.token;
+    dir = await mkdtemp(join(tmpdir(), 'flix-engage-'));
+    const clip = join(dir, 'tiny.mp4');
+    synthClip(clip, {
+      size: '128x72',
+      seconds: 1.2,
+      codecs: ['-c:v', 'libx264', '-preset', 'ultrafast', '-an'],
+    });
+    const ingest = (title: string, genres: string, year: number, regions: string) =>
+      flix([
+        'ingest',
+        clip,
+        '--title',
+        title,
+        '--genres',
+        genres,
+        '--year',
+        String(year),
+        '--regions',
+        regions,
+        '--wait',
+        '--name',
+        name,
+        '--json',
+      ]);
+    const [a, b, c] = await Promise.all([
+      ingest(titles.trip, 'drama', 2024, 'US'),
+      ingest(titles.tripod, 'Comedy', 2023, '*'),
+      ingest(titles.train, 'drama', 2024, 'GB'),
+    ]);
+    for (const r of [a, b, c]) expect(r.exitCode, r.stderr).toBe(0);
+    ids.trip = a.json.id;
+    ids.tripod = b.json.id;
+    ids.train = c.json.id;
+    // the indexer applies the published events within moments
+    await waitFor(
+      'the three titles in the search index',
+      async () => {
+        const [us, uk] = await Promise.all([searchFor(word), searchFor(word, 'gb')]);
+        return hitIds(us).length === 2 && hitIds(uk).length === 2;
+      },
+      60_000,
+    );
+  }, 300_000);
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('search', () => {
+    it('forgives a typo, matches as you type, and filters by genre, year and region', async () => {
+      const typo = await searchFor(`big trp ${word}`);
+      expect(typo.status, typo.text).toBe(200);
+      expect(typo.json).toMatchObject({ degraded: false, query: `big trp ${word}` });
+      expect(hitIds(typo)).toEqual([ids.trip]);
+      // the last word may be unfinished
+      expect(hitIds(await searchFor(`${word} bigger tri`))).toEqual([ids.tripod]);
+      expect(hitIds(await searchFor(`${word} tri`)).sort()).toEqual([ids.trip, ids.tripod].sort());
+      expect(hitIds(await searchFor(`${word} tri`, 'alice', '&genre=comedy'))).toEqual([ids.tripod]);
+      expect(hitIds(await searchFor(`${word} tri`, 'alice', '&year=2024'))).toEqual([ids.trip]);
+      // licensed only in GB: a viewer in the US does not find it, one in GB does, in any script
+      expect(hitIds(await searchFor(`night ${word}`))).toEqual([]);
+      expect(hitIds(await searchFor(`東京 ${word}`, 'gb'))).toEqual([ids.train]);
+      expect(hitIds(await searchFor(`${word} big trip`, 'gb'))).toEqual([]);
+    });
+
+    it('answers `flix search` with the hits, and refuses empty or over-long queries with exit 12', async () => {
+      const r = await cli(['search', `BIG trìp ${word}`]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.json.hits.map((h: { id: string }) => h.id)).toEqual([ids.trip]);
+      expect(r.json.hits[0]).toMatchObject({ title: titles.trip, year: 2024, genres: ['drama'] });
+      const text = await flix(['search', `big trip ${word}`, '--user', users.alice, '--name', name]);
+      expect(text.stdout).toContain(ids.trip);
+      expect((await cli(['search', '   '])).exitCode).toBe(12);
+      expect((await cli(['search', 'x'.repeat(201)])).exitCode).toBe(12);
+      for (const bad of ['', '&year=1492', '&limit=0', '&region=GB']) {
+        const a = await api('GET', `/api/search?q=${bad === '' ? '' : 'trip'}${bad}`, 'alice');
+        expect(a.status, bad).toBe(400);
+        expect(a.json.error.code).toBe('invalid-request');
+      }
+    });
+
+    it('answers from the catalog, marked degraded, while Elasticsearch is frozen; the index catches up after', async () => {
+      const es = components.find((c) => c.name === 'elasticsearch') as Component;
+      process.kill(-es.pid, 'SIGSTOP');
+      let deleted = false;
+      try {
+        const r = await searchFor(`big trip ${word}`);
+        expect(r.status, r.text).toBe(200);
+        expect(r.json).toMatchObject({ degraded: true });
+        expect(r.json.reason).toMatch(/^elasticsearch: /);
+        // no typo tolerance and no relevance: every word as the start of a word, by plays then name
+        expect(hitIds(r)).toEqual([ids.trip, ids.tripod]);
+        expect(hitIds(await searchFor(`big trp ${word}`))).toEqual([]);
+        // the breaker is open now: answers come at once, and the CLI says degraded too
+        const started = Date.now();
+        const c = await cli(['search', `${word} night`], 'gb');
+        expect(c.exitCode, c.stderr).toBe(0);
+        expect(c.json.degraded).toBe(true);
+        expect(c.json.hits.map((h: { id: string }) => h.id)).toEqual([ids.train]);
+        expect(Date.now() - started).toBeLessThan(10_000);
+        // a title deleted while the index cannot hear about it
+        const d = await flix(['titles', 'delete', ids.tripod, '--name', name, '--json']);
+        expect(d.exitCode, d.stderr).toBe(0);
+        deleted = true;
+      } finally {
+        process.kill(-es.pid, 'SIGCONT');
+      }
+      expect(deleted).toBe(true);
+      await waitFor(
+        'search to answer from the index again, without the deleted title',
+        async () => {
+          const r = await searchFor(`${word} tri`);
+          return r.json?.degraded === false && hitIds(r).join() === ids.trip;
+        },
+        60_000,
+      );
+    });
+  });
+
+  describe('votes and stats', () => {
+    it('counts a like once however often it is sent, moves it on a dislike, and drops it on unvote', async () => {
+      const path = `/api/votes/${q(titles.trip)}`;
+      const first = await api('PUT', path, 'alice', { vote: 'like' });
+      expect(first.status, first.text).toBe(200);
+      expect(first.json).toMatchObject({
+        titleId: ids.trip,
+        likes: 1,
+        dislikes: 0,
+        myVote: 'like',
+        changed: true,
+      });
+      // the same vote delivered again, five times at once: still one like
+      const again = await Promise.all(
+        Array.from({ length: 5 }, () => api('PUT', path, 'alice', { vote: 'like' })),
+      );
+      expect(again.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(again.every((r) => r.json.changed === false && r.json.likes === 1)).toBe(true);
+      const bob = await cli(['like', ids.trip], 'bob');
+      expect(bob.exitCode, bob.stderr).toBe(0);
+      expect(bob.json).toMatchObject({ likes: 2, dislikes: 0, changed: true });
+      const switched = await cli(['dislike', titles.trip]);
+      expect(switched.json).toMatchObject({ likes: 1, dislikes: 1, myVote: 'dislike', changed: true });
+      const un = await cli(['unvote', titles.trip]);
+      expect(un.json).toMatchObject({ likes: 1, dislikes: 0, myVote: null, changed: true });
+      const shown = await cli(['stats', titles.trip], 'bob');
+      expect(shown.exitCode, shown.stderr).toBe(0);
+      expect(shown.json).toMatchObject({
+        titleId: ids.trip,
+        likes: 1,
+        dislikes: 0,
+        views: 0,
+        myVote: 'like',
+      });
+      // every gateway and zone tells the same counts (EVCache is written to every zone)
+      for (let i = 0; i < 4; i++)
+        expect((await api('GET', `/api/stats/${ids.trip}`, 'alice')).json).toMatchObject({
+          likes: 1,
+          myVote: null,
+        });
+    });
+
+    it('refuses a vote on a title one cannot play or that does not exist, and a vote that is not one, writing nothing', async () => {
+      const unlicensed = await api('PUT', `/api/votes/${ids.train}`, 'alice', { vote: 'like' });
+      expect(unlicensed.status).toBe(451);
+      expect(unlicensed.json.error.code).toBe('not-licensed');
+      expect((await cli(['like', `No Such Title ${word}`])).exitCode).toBe(15);
+      const bad = await api('PUT', `/api/votes/${ids.train}`, 'gb', { vote: 'love' });
+      expect(bad.status).toBe(400);
+      expect((await api('GET', `/api/stats/${ids.train}`, 'gb')).json).toMatchObject({
+        likes: 0,
+        dislikes: 0,
+        myVote: null,
+      });
+    });
+  });
+
+  describe('comments', () => {
+    it('keeps comments as written, newest first, a page at a time', async () => {
+      const texts = ['First! 🎬', 'Loved the ending\nand the music', '最後が最高 — مذهل'];
+      const added: string[] = [];
+      for (const text of texts) {
+        const r = await api('POST', `/api/comments/${q(titles.trip)}`, 'alice', { text });
+        expect(r.status, r.text).toBe(201);
+        expect(r.json).toMatchObject({ titleId: ids.trip, userId: expect.any(String), text });
+        added.push(r.json.id);
+      }
+      const one = await api('GET', `/api/comments/${ids.trip}?limit=2`, 'bob');
+      expect(one.status, one.text).toBe(200);
+      expect(one.json.comments.map((c: { text: string }) => c.text)).toEqual([texts[2], texts[1]]);
+      expect(one.json.next).toEqual(expect.any(String));
+      const two = await api('GET', `/api/comments/${ids.trip}?limit=2&cursor=${q(one.json.next)}`, 'bob');
+      expect(two.json.comments.map((c: { id: string }) => c.id)).toEqual([added[0]]);
+      expect(two.json.next).toBeNull();
+      const page2 = await cli(['comment', 'list', titles.trip, '--limit', '2', '--page', '2'], 'bob');
+      expect(page2.exitCode, page2.stderr).toBe(0);
+      expect(page2.json.comments.map((c: { text: string }) => c.text)).toEqual([texts[0]]);
+      const badCursor = await api('GET', `/api/comments/${ids.trip}?cursor=bm90LWEtY3Vyc29y`, 'bob');
+      expect(badCursor.status).toBe(400);
+
+      // bob may not delete alice's comment; alice may, and it is gone
+      const theirs = await cli(['comment', 'delete', titles.trip, added[1] as string], 'bob');
+      expect(theirs.exitCode).toBe(2);
+      expect(theirs.stdout).toMatch(/forbidden/);
+      const own = await cli(['comment', 'delete', titles.trip, added[1] as string]);
+      expect(own.exitCode, own.stdout).toBe(0);
+      const after = await api('GET', `/api/comments/${ids.trip}`, 'bob');
+      expect(after.json.comments.map((c: { id: string }) => c.id)).toEqual([added[2], added[0]]);
+      expect((await api('DELETE', `/api/comments/${ids.trip}/${added[1]}`, 'alice')).status).toBe(404);
+    });
+
+    it('refuses empty, over-long and unlicensed comments, and a sixth comment in a minute, writing none of them', async () => {
+      const path = `/api/comments/${q(titles.trip)}`;
+      for (const text of ['   ', 'x'.repeat(2001), 'bell \u0007']) {
+        const r = await api('POST', path, 'bob', { text });
+        expect(r.status, text.slice(0, 10)).toBe(400);
+        expect(r.json.error.code).toBe('invalid-request');
+      }
+      expect((await api('POST', `/api/comments/${ids.train}`, 'bob', { text: 'hi' })).status).toBe(451);
+      const cliBad = await cli(['comment', 'add', titles.trip, 'y'.repeat(2001)], 'bob');
+      expect(cliBad.exitCode).toBe(12);
+      const before = (await api('GET', `${path}?limit=100`, 'bob')).json.comments.length;
+      // 2000 characters of emoji is at the limit, not over it
+      const longest = await api('POST', path, 'bob', { text: '🎬'.repeat(2000) });
+      expect(longest.status, longest.text).toBe(201);
+      for (let i = 2; i <= 5; i++)
+        expect((await api('POST', path, 'bob', { text: `#${i}` })).status).toBe(201);
+      const sixth = await api('POST', path, 'bob', { text: '#6' });
+      expect(sixth.status).toBe(429);
+      expect(sixth.json.error.code).toBe('too-many-comments');
+      expect(sixth.headers['retry-after']).toBe('60');
+      const list = (await api('GET', `${path}?limit=100`, 'bob')).json.comments;
+      expect(list.length).toBe(before + 5);
+      expect(list[0].text).toBe('#5');
+    });
+  });
+});
