@@ -105,6 +105,19 @@ describe('search, votes and comments through the public API', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  it('describes the API at /api/openapi.json without a token', async () => {
+    const r = await httpCall(elb, 'GET', '/api/openapi.json');
+    expect(r.status, r.text).toBe(200);
+    expect(r.json.openapi).toBe('3.1.0');
+    for (const p of ['/api/search', '/api/votes/{title}', '/api/comments/{title}', '/api/play'])
+      expect(r.json.paths[p], p).toBeDefined();
+    // the cluster's own comment limit
+    expect(
+      r.json.paths['/api/comments/{title}'].post.requestBody.content['application/json'].schema.properties
+        .text.type,
+    ).toBe('string');
+  });
+
   describe('search', () => {
     it('forgives a typo, matches as you type, and filters by genre, year and region', async () => {
       const typo = await searchFor(`big trp ${word}`);
@@ -216,6 +229,31 @@ describe('search, votes and comments through the public API', () => {
           likes: 1,
           myVote: null,
         });
+    });
+
+    it('counts a view once per play that played enough of the title', async () => {
+      for (let i = 0; i < 2; i++) {
+        const p = await flix([
+          'play',
+          titles.trip,
+          '--user',
+          users.bob,
+          '--from-start',
+          '--name',
+          name,
+          '--json',
+        ]);
+        expect(p.exitCode, p.stderr).toBe(0);
+      }
+      const shown = await waitFor(
+        'two views counted',
+        async () => {
+          const r = await api('GET', `/api/stats/${ids.trip}`, 'alice');
+          return r.json?.views === 2 ? r : null;
+        },
+        20_000,
+      );
+      expect(shown.json).toMatchObject({ likes: 1, dislikes: 0, views: 2 });
     });
 
     it('refuses a vote on a title one cannot play or that does not exist, and a vote that is not one, writing nothing', async () => {

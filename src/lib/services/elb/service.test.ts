@@ -27,7 +27,7 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<numb
 async function gateway(zone: string): Promise<number> {
   const chain = new FilterChain([
     validationFilter({ maxBodyBytes: 1024 }),
-    staticResponseFilter({ zone, instance: `gateway-${zone}-1` }),
+    staticResponseFilter({ zone, instance: `gateway-${zone}-1`, openApi: '{}' }),
   ]);
   const http = new GatewayHttp(chain, { instance: `gateway-${zone}-1`, zone, maxBodyBytes: 1024 });
   return listen((req, res) => void http.handle(req, res));

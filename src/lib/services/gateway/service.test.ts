@@ -42,7 +42,7 @@ describe('GatewayHttp', () => {
       traceFilter(),
       validationFilter({ maxBodyBytes: 256 }),
       routingFilter(),
-      staticResponseFilter({ zone: 'a', instance: 'gateway-a-1' }),
+      staticResponseFilter({ zone: 'a', instance: 'gateway-a-1', openApi: '{}' }),
       diagnosticsFilter({ instance: 'gateway-a-1' }),
       compressionFilter(),
     ]);

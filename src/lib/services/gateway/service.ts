@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readPlan } from '../../cluster/endpoints.js';
 import { EvCache } from '../../platform/evcache.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { errorBody } from '../../platform/http/error-body.js';
@@ -13,6 +14,7 @@ import { gatewayFilters } from './filters/index.js';
 import { upstreamFailureCode } from './filters/proxy.js';
 import { TokenCache } from './filters/token-cache.js';
 import { GatewayMetrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
 import { ClusterRateLimiter, TokenBucketLimiter } from './rate-limit.js';
 import { TOP_TITLES_REFRESH_MS, TopTitles } from './top-titles.js';
 
@@ -276,6 +278,7 @@ export async function startGateway(ctx: ServiceContext): Promise<ServiceHandle> 
       services: ctx.services,
       topTitles,
       metrics,
+      openApi: JSON.stringify(openApiDocument({ commentChars: await commentChars(ctx.cluster) })),
       log: logUpstream,
     }),
     {
@@ -339,4 +342,11 @@ export async function startGateway(ctx: ServiceContext): Promise<ServiceHandle> 
       breakers: [...ctx.services.snapshot(), counterIsolation.snapshot()],
     }),
   };
+}
+
+/** The comment length limit the cluster's comments service applies (what the API document states). */
+async function commentChars(cluster: string): Promise<number> {
+  const plan = await readPlan(cluster);
+  const comments = plan?.components.find((c) => c.settings.service === 'comments');
+  return Number(comments?.settings.maxChars ?? 2000);
 }

@@ -18,6 +18,7 @@ import type { CatalogTitle } from '../catalog/contract.js';
 import { type Plan, plans } from '../users/contract.js';
 import { heartbeatSchema, type PlayAnswer, type PlayAnswerEdge, playRequestSchema } from './contract.js';
 import type { BookmarkStore } from './store.js';
+import { viewThresholdSeconds, watchedDelta } from './views.js';
 
 interface PlaySession {
   userId: string;
@@ -27,6 +28,12 @@ interface PlaySession {
   durationSeconds: number;
   /** the stream slot of the user's plan it holds (null when the slots could not be asked) */
   slot: number | null;
+  /** where the play started (the bookmark, or 0), then the position of the last heartbeat */
+  lastPosition?: number;
+  /** media seconds played, from the heartbeats' positions (a seek adds nothing) */
+  watchedSeconds?: number;
+  /** the view was counted (the stats service answered) */
+  viewCounted?: boolean;
 }
 
 interface SteeredEdge {
@@ -127,6 +134,8 @@ export class Playback {
       zone,
       durationSeconds: title.durationSeconds,
       slot,
+      lastPosition: position > 0 && position < title.durationSeconds - 1 ? position : 0,
+      watchedSeconds: 0,
     });
     this.d.onPlay(title.id, zone);
     this.counts.plays++;
@@ -203,6 +212,38 @@ export class Playback {
       { position: body.position },
       BOOKMARK_TTL_SECONDS,
     );
+    await this.countView(req, session, body.position);
+  }
+
+  /**
+   * Adds the heartbeat's media time to the play, and once it passes the view threshold asks the
+   * stats service to count the view (once per play: it keeps which plays it counted). A failure
+   * there never fails the heartbeat; the next heartbeat asks again.
+   */
+  private async countView(req: ServiceRequest, session: PlaySession, position: number): Promise<void> {
+    const playId = req.params.playId as string;
+    const first = (session.watchedSeconds ?? 0) === 0;
+    const watched = (session.watchedSeconds ?? 0) + watchedDelta(session.lastPosition ?? 0, position, first);
+    let counted = session.viewCounted === true;
+    if (!counted && watched >= viewThresholdSeconds(session.durationSeconds)) {
+      try {
+        const r = await this.d.ctx.services.call('stats', {
+          method: 'POST',
+          path: '/v1/views',
+          body: { playId, titleId: session.titleId },
+          trace: req.trace,
+        });
+        counted = r.status === 200;
+      } catch {
+        this.counts.degraded.views = (this.counts.degraded.views ?? 0) + 1;
+      }
+    }
+    await this.openSession(playId, {
+      ...session,
+      lastPosition: position,
+      watchedSeconds: watched,
+      viewCounted: counted,
+    });
   }
 
   /** GET /v1/bookmarks */

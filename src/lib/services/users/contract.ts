@@ -1,4 +1,18 @@
-/** The users service's messages: the plans a subscription can have, and a user as the service answers. */
+import { z } from 'zod';
+
+/**
+ * The users service's messages: the plans a subscription can have, a user as the service
+ * answers, and a request for a new token.
+ */
+
+export const DEFAULT_TOKEN_TTL_SECONDS = 30 * 86_400;
+/** The longest token the operator may issue. */
+export const MAX_OPERATOR_TOKEN_TTL_SECONDS = 365 * 86_400;
+
+/** `POST /v1/users/:id/tokens` */
+export const createToken = z.strictObject({
+  ttlSeconds: z.number().int().min(1).max(MAX_OPERATOR_TOKEN_TTL_SECONDS).default(DEFAULT_TOKEN_TTL_SECONDS),
+});
 
 export interface Plan {
   id: string;

@@ -4,7 +4,7 @@ import { mysqlPool } from '../../engines/mysql/client.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { HttpError, Router, reply, type ServiceRequest, validate } from '../../platform/http/router.js';
 import { OPERATOR } from '../../platform/internal-auth.js';
-import { plans } from './contract.js';
+import { createToken, DEFAULT_TOKEN_TTL_SECONDS, MAX_OPERATOR_TOKEN_TTL_SECONDS, plans } from './contract.js';
 import {
   deleteUser,
   ensureUsersSchema,
@@ -19,9 +19,6 @@ import {
   tokenHash,
 } from './store.js';
 
-const DEFAULT_TOKEN_TTL_SECONDS = 30 * 86_400;
-/** The longest token the operator may issue. */
-const MAX_OPERATOR_TOKEN_TTL_SECONDS = 365 * 86_400;
 /**
  * The longest token a user may mint for themselves through the API (a token for another device):
  * a week, so a leaked token cannot be turned into a year-long one.
@@ -44,9 +41,6 @@ const createUser = z.strictObject({
     .min(1)
     .max(MAX_OPERATOR_TOKEN_TTL_SECONDS)
     .default(DEFAULT_TOKEN_TTL_SECONDS),
-});
-const createToken = z.strictObject({
-  ttlSeconds: z.number().int().min(1).max(MAX_OPERATOR_TOKEN_TTL_SECONDS).default(DEFAULT_TOKEN_TTL_SECONDS),
 });
 const verify = z.strictObject({ token: z.string().min(1).max(200) });
 const subscription = z.strictObject({

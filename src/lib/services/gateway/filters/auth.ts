@@ -42,9 +42,11 @@ export function verdictOf(status: number, body: unknown): Verdict {
   };
 }
 
-/** Paths that need a token: everything under /api except /api/health. */
+/** Paths that need a token: everything under /api except /api/health and the API's description. */
 export function needsToken(path: string): boolean {
-  return (path === '/api' || path.startsWith('/api/')) && path !== '/api/health';
+  return (
+    (path === '/api' || path.startsWith('/api/')) && path !== '/api/health' && path !== '/api/openapi.json'
+  );
 }
 
 const MESSAGES = {

@@ -27,6 +27,8 @@ export interface GatewayFilterDeps {
   services: ServiceClient;
   topTitles: TopTitles;
   metrics: GatewayMetrics;
+  /** the OpenAPI document served at /api/openapi.json, as JSON text */
+  openApi: string;
   /** where upstream failures are logged (with their trace ids) */
   log?: (message: string, fields: Record<string, unknown>) => void;
 }
@@ -51,7 +53,7 @@ export function gatewayFilters(d: GatewayFilterDeps): Filter[] {
     { ...perUser, shouldFilter: (ctx) => ctx.user !== undefined },
     routingFilter(),
     shardingFilter({ canaryPercent: d.canaryPercent }),
-    staticResponseFilter({ zone: d.zone, instance: d.instance }),
+    staticResponseFilter({ zone: d.zone, instance: d.instance, openApi: d.openApi }),
     proxyFilter({
       services: d.services,
       fallbacks: { recommendations: (reason) => d.topTitles.fallback(reason) },

@@ -4,6 +4,7 @@ import type { Filter, GatewayUser, Route } from '../filter.js';
 /** The public API's routes: path prefix → service (docs/control-plane.md). */
 export const ROUTE_TABLE = [
   { name: 'health', match: 'exact', prefix: '/api/health', service: null },
+  { name: 'openapi', match: 'exact', prefix: '/api/openapi.json', service: null },
   { name: 'me', match: 'exact', prefix: '/api/me', service: 'users' },
   { name: 'users', match: 'subtree', prefix: '/api/users', service: 'users' },
   { name: 'titles', match: 'subtree', prefix: '/api/titles', service: 'catalog' },
@@ -19,7 +20,7 @@ export const ROUTE_TABLE = [
 export type RouteName = (typeof ROUTE_TABLE)[number]['name'];
 
 export type Resolution =
-  | { kind: 'static'; name: 'health' }
+  | { kind: 'static'; name: 'health' | 'openapi' }
   | { kind: 'route'; route: Route & { name: RouteName } }
   | { kind: 'refuse'; status: 401 | 403 | 404; code: string; message: string };
 
@@ -41,7 +42,7 @@ export function resolveRoute(
 ): Resolution {
   const entry = ROUTE_TABLE.find((e) => matches(path, e));
   if (!entry) return { kind: 'refuse', status: 404, code: 'no-route', message: `no route for ${path}` };
-  if (entry.service === null) return { kind: 'static', name: 'health' };
+  if (entry.service === null) return { kind: 'static', name: entry.name as 'health' | 'openapi' };
   if (entry.name === 'me' || entry.name === 'users') {
     if (!user) return { kind: 'refuse', status: 401, code: 'missing-token', message: 'who is asking?' };
     if (entry.name === 'me') {
