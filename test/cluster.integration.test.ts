@@ -78,6 +78,7 @@ describe('a native CI cluster', () => {
           'search',
           'stats',
           'comments',
+          'history',
           'gateway',
         ].flatMap((svc) => [`${svc}-a-1`, `${svc}-b-1`]),
         'elb-1',

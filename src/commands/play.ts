@@ -19,6 +19,7 @@ export default class Play extends FlixCommand {
     '<%= config.bin %> play "Big Trip" --user alice',
     '<%= config.bin %> play "Big Trip" --user alice --bandwidth 3mbps,800kbps@10s,6mbps@20s --duration 30s --speed 10',
     '<%= config.bin %> play "Big Trip" --user alice --dash --from-start --json',
+    '<%= config.bin %> play "Big Trip" --user alice --device phone   # resumes where alice stopped on the tv',
     '<%= config.bin %> play big-trip-3fa9c2 --token "$TOKEN" --name demo',
   ];
 
@@ -44,6 +45,11 @@ export default class Play extends FlixCommand {
     }),
     speed: Flags.string({ description: 'run time this many times faster than the wall clock', default: '1' }),
     dash: Flags.boolean({ description: 'play the DASH manifest instead of HLS' }),
+    device: Flags.string({
+      description: 'the device this play is on (history shows it; any other device resumes from here)',
+      default: 'cli',
+      helpValue: 'phone',
+    }),
     'from-start': Flags.boolean({ description: 'start at 0, not at the bookmark' }),
     'edge-timeout': Flags.integer({
       description: 'wall ms without an answer or body bytes before an edge counts as failed',
@@ -91,6 +97,7 @@ export default class Play extends FlixCommand {
         fromStart: flags['from-start'],
         edgeTimeoutMs: flags['edge-timeout'],
         user: flags.user,
+        device: flags.device,
         cluster,
       },
       {

@@ -168,6 +168,22 @@ const schema = z.strictObject({
         // EVCache time to live of a title's counts (a vote writes the new counts at once)
         cacheTtlSeconds: z.number().int().min(1).max(3600).default(30),
       }),
+      history: zoneService({
+        // how often old live history is moved into the compressed rows (one instance at a time)
+        compactSeconds: z
+          .number()
+          .int()
+          .min(10)
+          .max(7 * 86_400)
+          .default(3600),
+        // live history older than this is moved
+        compactAfterSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(3650 * 86_400)
+          .default(30 * 86_400),
+      }),
       comments: zoneService({
         // longest comment, in characters
         maxChars: z.number().int().min(1).max(10_000).default(2000),

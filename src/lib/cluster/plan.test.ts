@@ -41,6 +41,8 @@ describe('cluster plan', () => {
       'stats-b-1',
       'comments-a-1',
       'comments-b-1',
+      'history-a-1',
+      'history-b-1',
       'gateway-a-1',
       'gateway-b-1',
       'elb-1',

@@ -19,6 +19,7 @@ export type ServiceId =
   | 'search'
   | 'stats'
   | 'comments'
+  | 'history'
   | 'gateway'
   | 'elb';
 
@@ -84,7 +85,7 @@ export const serviceCatalog: Record<ServiceId, ServiceInfo> = {
     'playback',
     'play requests: subscription, licence, bookmark, steering, signed edge URLs',
     'zone',
-    ['cassandra', 'memcached'],
+    ['cassandra', 'memcached', 'kafka'],
     ['discovery'],
     true,
   ),
@@ -125,6 +126,14 @@ export const serviceCatalog: Record<ServiceId, ServiceInfo> = {
     'comments per title: Cassandra, partitioned by title and day, newest first',
     'zone',
     ['cassandra'],
+    ['discovery'],
+    true,
+  ),
+  history: info(
+    'history',
+    'viewing history: heartbeats from Kafka into Cassandra (last write wins), live and compressed',
+    'zone',
+    ['cassandra', 'kafka', 'memcached'],
     ['discovery'],
     true,
   ),

@@ -15,6 +15,8 @@ export const topics = {
   titleDeleted: { name: 'title.deleted', partitions: 3 },
   transcodeTasks: { name: 'transcode.tasks', partitions: 12 },
   transcodeResults: { name: 'transcode.results', partitions: 3 },
+  // keyed by user: one user's heartbeats stay in order on one partition
+  viewingHeartbeats: { name: 'viewing.heartbeats', partitions: 6 },
 } as const;
 
 export async function ensureTopics(kafka: Kafka): Promise<void> {

@@ -18,6 +18,7 @@ const mains: Record<ServiceId, () => Promise<ServiceMain>> = {
   search: async () => (await import('./search/service.js')).startSearchService,
   stats: async () => (await import('./stats/service.js')).startStatsService,
   comments: async () => (await import('./comments/service.js')).startCommentsService,
+  history: async () => (await import('./history/service.js')).startHistoryService,
   gateway: async () => (await import('./gateway/service.js')).startGateway,
   elb: async () => (await import('./elb/service.js')).startElb,
 };

@@ -1,5 +1,6 @@
 import { renderTable } from '../../core/table.js';
 import type { CommentPage } from '../../services/comments/contract.js';
+import type { HistoryAnswer } from '../../services/history/contract.js';
 import type { SearchAnswer } from '../../services/search/contract.js';
 import type { StatsAnswer, VoteAnswer } from '../../services/stats/contract.js';
 
@@ -61,4 +62,22 @@ export function renderComments(p: CommentPage, title: string): string {
   });
   if (p.next) blocks.push(`more: --cursor ${p.next}`);
   return blocks.join('\n\n');
+}
+
+export function renderHistory(h: HistoryAnswer): string {
+  const rows = [
+    ...h.live.map((e) => ({ ...e, kept: 'live' })),
+    ...h.compressed.map((e) => ({ ...e, kept: 'compressed' })),
+  ];
+  if (rows.length === 0) return 'no viewing history yet';
+  return renderTable(
+    ['title', 'position', 'device', 'when', 'kept'],
+    rows.map((e) => [
+      e.titleId,
+      `${e.position.toFixed(1)}s`,
+      terminalSafe(e.device),
+      e.at.replace('T', ' ').slice(0, 19),
+      e.kept,
+    ]),
+  );
 }

@@ -162,7 +162,7 @@ function unreachable(api: string, e: unknown): FlixError {
 export async function requestPlay(
   api: string,
   token: string,
-  body: { title: string; protocol: 'hls' | 'dash' },
+  body: { title: string; protocol: 'hls' | 'dash'; device?: string },
   ctx: { user?: string; cluster?: string; timeoutMs?: number; fetch?: typeof fetch } = {},
 ): Promise<StartedPlay> {
   const doFetch = ctx.fetch ?? fetch;
@@ -208,7 +208,7 @@ export async function sendHeartbeat(
   api: string,
   token: string,
   playId: string,
-  hb: Heartbeat,
+  hb: Heartbeat & { sentAt?: number; device?: string },
   opts: { timeoutMs?: number; fetch?: typeof fetch } = {},
 ): Promise<void> {
   const doFetch = opts.fetch ?? fetch;

@@ -22,6 +22,8 @@ export interface PlaySessionInput {
   /** Per request to an edge, wall ms. Default 2000. */
   edgeTimeoutMs?: number;
   player?: Partial<Omit<PlayerOptions, 'playSeconds'>>;
+  /** The device the play is on (history shows it; another device resumes where this one stopped). */
+  device?: string;
   /** For the error messages: who plays, on which cluster. */
   user?: string;
   cluster?: string;
@@ -47,7 +49,7 @@ export async function playSession(
   const { answer, sentAtMs } = await requestPlay(
     input.api,
     input.token,
-    { title: input.title, protocol: input.protocol },
+    { title: input.title, protocol: input.protocol, ...(input.device ? { device: input.device } : {}) },
     { user: input.user, cluster: input.cluster },
   );
   deps.onEvent?.({ kind: 'play', answer });
@@ -68,7 +70,13 @@ export async function playSession(
     },
     {
       fetcher,
-      heartbeat: (hb) => sendHeartbeat(input.api, input.token, answer.playId, hb),
+      // each heartbeat carries this machine's time: the newest position wins across devices
+      heartbeat: (hb) =>
+        sendHeartbeat(input.api, input.token, answer.playId, {
+          ...hb,
+          sentAt: Date.now(),
+          device: input.device,
+        }),
       onEvent: deps.onEvent,
       signal: deps.signal,
     },

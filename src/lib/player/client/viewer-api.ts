@@ -5,6 +5,7 @@
  */
 import { FlixError } from '../../core/errors.js';
 import type { CommentPage, CommentView } from '../../services/comments/contract.js';
+import type { HistoryAnswer } from '../../services/history/contract.js';
 import type { SearchAnswer } from '../../services/search/contract.js';
 import type { StatsAnswer, Vote, VoteAnswer } from '../../services/stats/contract.js';
 import { apiError } from './api.js';
@@ -111,4 +112,8 @@ export async function deleteComment(v: Viewer, title: string, id: string): Promi
   await viewerCall(v, `deleting comment ${id}`, 'DELETE', `/api/comments/${seg(title)}/${seg(id)}`, {
     title,
   });
+}
+
+export function history(v: Viewer): Promise<HistoryAnswer> {
+  return viewerCall(v, 'your viewing history', 'GET', '/api/history');
 }

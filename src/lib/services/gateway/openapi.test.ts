@@ -21,7 +21,8 @@ describe('the OpenAPI document', () => {
   });
 
   it('takes request bodies and query parameters from the schemas the services validate with', () => {
-    const vote = doc.paths['/api/votes/{title}'].put.requestBody?.content['application/json'].schema as {
+    const vote = doc.paths['/api/votes/{title}'].put.requestBody?.content['application/json']
+      .schema as unknown as {
       properties: { vote: { enum: string[] } };
       required: string[];
     };

@@ -208,6 +208,12 @@ export function openApiDocument(options: { commentChars: number }) {
           errors: [400, 404, 429, 451],
         }),
       },
+      '/api/history': {
+        get: operation({
+          summary: 'your viewing history: live and compressed, with your position in each title',
+          ok: 'HistoryAnswer',
+        }),
+      },
       '/api/comments/{title}/{id}': {
         delete: operation({
           summary: 'delete your own comment',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deviceName } from '../history/contract.js';
 
 /**
  * The playback service's messages: what a player sends to start a play and while it plays, and
@@ -12,6 +13,8 @@ export const playRequestSchema = z.strictObject({
     .string()
     .regex(/^[a-z][a-z0-9]{0,7}$/)
     .optional(),
+  /** the device the play is on (history shows it) */
+  device: deviceName.optional(),
 });
 export type PlayRequest = z.input<typeof playRequestSchema>;
 
@@ -20,6 +23,9 @@ export const heartbeatSchema = z.strictObject({
   rendition: z.string().max(32).optional(),
   edge: z.string().max(64).optional(),
   bufferSeconds: z.number().min(0).max(1e5).optional(),
+  /** the client's time of the heartbeat, ms since the epoch (the newest wins across devices) */
+  sentAt: z.number().int().min(0).optional(),
+  device: deviceName.optional(),
 });
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
 

@@ -15,9 +15,10 @@ import type { CommandPolicy } from '../../platform/resilience/index.js';
 import type { CallResult } from '../../platform/service-client.js';
 import type { TraceContext } from '../../platform/tracing.js';
 import type { CatalogTitle } from '../catalog/contract.js';
+import { latestByTitle, type ViewingEvent } from '../history/contract.js';
+import type { HistoryStore } from '../history/store.js';
 import { type Plan, plans } from '../users/contract.js';
 import { heartbeatSchema, type PlayAnswer, type PlayAnswerEdge, playRequestSchema } from './contract.js';
-import type { BookmarkStore } from './store.js';
 import { viewThresholdSeconds, watchedDelta } from './views.js';
 
 interface PlaySession {
@@ -28,6 +29,8 @@ interface PlaySession {
   durationSeconds: number;
   /** the stream slot of the user's plan it holds (null when the slots could not be asked) */
   slot: number | null;
+  /** the device the play said it is on */
+  device?: string;
   /** where the play started (the bookmark, or 0), then the position of the last heartbeat */
   lastPosition?: number;
   /** media seconds played, from the heartbeats' positions (a seek adds nothing) */
@@ -54,6 +57,8 @@ interface Caller {
 const SESSION_TTL_SECONDS = 12 * 3600;
 /** Bookmarks are read through EVCache (Cassandra is the record); a day in the cache. */
 const BOOKMARK_TTL_SECONDS = 86_400;
+/** How far ahead of this machine a client's clock may be. */
+const MAX_CLOCK_AHEAD_MS = 60_000;
 /** How long a steering answer for one title and zone is reused. */
 const STEERING_REUSE_MS = 1000;
 
@@ -72,7 +77,10 @@ export interface PlayDeps {
   ctx: ServiceContext;
   /** how long a stream holds its slot without a heartbeat, seconds */
   streamLeaseSeconds: number;
-  bookmarks: BookmarkStore;
+  /** where each user is in each title: the history service's live and compressed history */
+  bookmarks: HistoryStore;
+  /** a heartbeat onto Kafka for the history service (rejects when Kafka cannot take it) */
+  publishHeartbeat: (e: ViewingEvent) => Promise<void>;
   /** play sessions and bookmarks in EVCache */
   cache: EvCache;
   bookmarkIsolation: CommandPolicy<number>;
@@ -134,6 +142,7 @@ export class Playback {
       zone,
       durationSeconds: title.durationSeconds,
       slot,
+      device: body.device,
       lastPosition: position > 0 && position < title.durationSeconds - 1 ? position : 0,
       watchedSeconds: 0,
     });
@@ -204,14 +213,33 @@ export class Playback {
         this.d.streamLeaseSeconds,
       );
     }
-    await this.d.bookmarkIsolation.execute(() =>
-      this.d.bookmarks.put(userId, session.titleId, body.position),
-    );
-    await this.d.cache.setJson(
-      bookmarkKey(userId, session.titleId),
-      { position: body.position },
-      BOOKMARK_TTL_SECONDS,
-    );
+    // the client's clock orders a user's heartbeats across devices; a clock far ahead is refused
+    const at = body.sentAt ?? Date.now();
+    if (at > Date.now() + MAX_CLOCK_AHEAD_MS)
+      throw new HttpError(
+        400,
+        'invalid-request',
+        'sentAt: the event time is in the future; check the device clock',
+      );
+    const event: ViewingEvent = {
+      userId,
+      titleId: session.titleId,
+      position: body.position,
+      at,
+      device: body.device ?? session.device ?? 'unknown',
+      playId: req.params.playId as string,
+    };
+    // the history service applies it from Kafka; when Kafka cannot take it, it is written here
+    // (the same last-write-wins row), so a heartbeat is never lost to a Kafka outage
+    await this.d.publishHeartbeat(event).catch(async () => {
+      this.degrade([], 'heartbeats-direct');
+      await this.d.bookmarkIsolation.execute(() => this.d.bookmarks.record(event));
+    });
+    // the next play on any device resumes from here at once, unless a newer heartbeat is there
+    const key = bookmarkKey(userId, session.titleId);
+    const cached = await this.d.cache.getJson<{ position: number; at?: number }>(key);
+    if (!cached || (cached.at ?? 0) <= at)
+      await this.d.cache.setJson(key, { position: body.position, at }, BOOKMARK_TTL_SECONDS);
     await this.countView(req, session, body.position);
   }
 
@@ -248,7 +276,18 @@ export class Playback {
 
   /** GET /v1/bookmarks */
   async listBookmarks(req: ServiceRequest) {
-    return { bookmarks: await this.d.bookmarks.list(requireUser(req.userId)) };
+    const userId = requireUser(req.userId);
+    const [live, compressed] = await Promise.all([
+      this.d.bookmarks.live(userId),
+      this.d.bookmarks.compressed(userId),
+    ]);
+    return {
+      bookmarks: latestByTitle(live, compressed).map((e) => ({
+        titleId: e.titleId,
+        position: e.position,
+        updatedAt: e.at,
+      })),
+    };
   }
 
   /** The caller's own play session: 404 when unknown, 403 when another user's. */
@@ -314,7 +353,7 @@ export class Playback {
   private async bookmark(userId: string, titleId: string): Promise<number> {
     const cached = await this.d.cache.getJson<{ position: number }>(bookmarkKey(userId, titleId));
     if (cached) return cached.position;
-    const position = await this.d.bookmarkIsolation.execute(() => this.d.bookmarks.get(userId, titleId));
+    const position = await this.d.bookmarkIsolation.execute(() => this.d.bookmarks.position(userId, titleId));
     void this.d.cache.setJson(bookmarkKey(userId, titleId), { position }, BOOKMARK_TTL_SECONDS);
     return position;
   }

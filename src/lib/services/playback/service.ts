@@ -1,17 +1,19 @@
 import { clusterSecrets } from '../../cluster/secrets.js';
 import { EvCache } from '../../platform/evcache.js';
+import { ensureTopics, kafkaFor, topics } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { Router, reply } from '../../platform/http/router.js';
 import { isolation } from '../../platform/resilience/index.js';
+import { HistoryStore } from '../history/store.js';
 import { Playback } from './play.js';
-import { BookmarkStore } from './store.js';
 
 /** How often the plays counted here are sent to the catalog (popularity). */
 const PLAYS_FLUSH_MS = 5000;
 
 /**
  * The playback service: the one call a player makes to start (see Playback for its steps), the
- * heartbeats that move the bookmark, and the bookmarks. Every dependency is isolated.
+ * heartbeats (onto Kafka for the history service, and the bookmark in EVCache), and the bookmarks
+ * (the history service's store). Every dependency is isolated.
  *
  *   POST /v1/play {title, protocol?, zone?}            → {playId, title, position, edges, expiresAt}
  *   POST /v1/play/:playId/heartbeat {position, ...}    → 204 (403 another user's play, 404 unknown)
@@ -20,14 +22,28 @@ const PLAYS_FLUSH_MS = 5000;
  */
 export async function startPlaybackService(ctx: ServiceContext): Promise<ServiceHandle> {
   if (!ctx.endpoints.cassandra) throw new Error('playback needs Cassandra (engines.cassandra)');
-  const bookmarks = await BookmarkStore.connect(ctx.endpoints.cassandra);
+  const bookmarks = await HistoryStore.connect(ctx.endpoints.cassandra);
+  const kafka = kafkaFor(ctx.endpoints, ctx.component.name);
+  await ensureTopics(kafka);
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
   const cache = new EvCache(ctx.endpoints, ctx.component.zone);
   const bookmarkIsolation = isolation<number>('bookmarks', { timeoutMs: 1000, maxConcurrent: 64 });
+  const heartbeatIsolation = isolation('kafka-heartbeats', { timeoutMs: 1000, maxConcurrent: 64 });
   /** zone → title id → plays since the last flush */
   const pendingPlays = new Map<string, Map<string, number>>();
   const playback = new Playback({
     ctx,
     bookmarks,
+    // the event keeps the client's time; a Kafka that does not take it within a second is down
+    publishHeartbeat: (e) =>
+      heartbeatIsolation.execute(async () => {
+        await producer.send({
+          topic: topics.viewingHeartbeats.name,
+          acks: -1,
+          messages: [{ key: e.userId, value: JSON.stringify(e) }],
+        });
+      }),
     cache,
     bookmarkIsolation,
     edgeSigningKey: (await clusterSecrets(ctx.cluster)).edgeSigningKey,
@@ -73,12 +89,13 @@ export async function startPlaybackService(ctx: ServiceContext): Promise<Service
       clearInterval(flushTimer);
       await flushPlays();
       cache.close();
+      await producer.disconnect().catch(() => {});
       await bookmarks.close();
     },
     status: () => ({
       ...playback.counts,
       evcache: cache.stats,
-      breakers: [...ctx.services.snapshot(), bookmarkIsolation.snapshot()],
+      breakers: [...ctx.services.snapshot(), bookmarkIsolation.snapshot(), heartbeatIsolation.snapshot()],
     }),
   };
 }

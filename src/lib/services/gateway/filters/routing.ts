@@ -15,6 +15,7 @@ export const ROUTE_TABLE = [
   { name: 'stats', match: 'subtree', prefix: '/api/stats', service: 'stats' },
   { name: 'votes', match: 'subtree', prefix: '/api/votes', service: 'stats' },
   { name: 'comments', match: 'subtree', prefix: '/api/comments', service: 'comments' },
+  { name: 'history', match: 'exact', prefix: '/api/history', service: 'history' },
 ] as const;
 
 export type RouteName = (typeof ROUTE_TABLE)[number]['name'];
