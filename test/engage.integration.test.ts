@@ -271,6 +271,52 @@ describe('search, votes and comments through the public API', () => {
     });
   });
 
+  describe('share links', () => {
+    it('lets another viewer play a shared title where it is licensed, and refuses forged and expired links', async () => {
+      const made = await cli(['share', titles.trip, '--expires', '1d']);
+      expect(made.exitCode, made.stderr).toBe(0);
+      expect(made.json).toMatchObject({ titleId: ids.trip, link: expect.stringContaining('/api/shares/') });
+      const played = await flix([
+        'play',
+        '--link',
+        made.json.link,
+        '--user',
+        users.bob,
+        '--speed',
+        '20',
+        '--name',
+        name,
+        '--json',
+      ]);
+      expect(played.exitCode, played.stderr).toBe(0);
+      expect(played.json.titleId).toBe(ids.trip);
+      // the viewer in GB may open the link, but the title is not licensed there
+      const token = made.json.token as string;
+      expect((await api('GET', `/api/shares/${token}`, 'gb')).status).toBe(451);
+      // one character changed in the payload: not this cluster's link
+      const forged = `${token.slice(0, 5)}${token[5] === 'A' ? 'B' : 'A'}${token.slice(6)}`;
+      const refused = await api('GET', `/api/shares/${forged}`, 'bob');
+      expect(refused.status).toBe(403);
+      expect(refused.json.error.code).toBe('invalid-share');
+      expect((await flix(['play', '--link', forged, '--user', users.bob, '--name', name])).exitCode).toBe(2);
+      // signed by this cluster, but expired a minute ago
+      const { clusterSecrets } = await import('../src/lib/cluster/secrets.js');
+      const { shareKey, signShare } = await import('../src/lib/services/playback/share.js');
+      const key = shareKey((await clusterSecrets(name)).internalKey);
+      const expired = signShare(key, {
+        titleId: ids.trip,
+        sharedBy: 'x',
+        expiresAt: Math.floor(Date.now() / 1000) - 60,
+      });
+      const gone = await api('GET', `/api/shares/${expired}`, 'bob');
+      expect(gone.status).toBe(410);
+      expect((await flix(['play', '--link', expired, '--user', users.bob, '--name', name])).exitCode).toBe(
+        13,
+      );
+      expect((await cli(['share', ids.train])).exitCode).toBe(13);
+    });
+  });
+
   describe('comments', () => {
     it('keeps comments as written, newest first, a page at a time', async () => {
       const texts = ['First! 🎬', 'Loved the ending\nand the music', '最後が最高 — مذهل'];

@@ -1,19 +1,16 @@
 import { Args, Flags } from '@oclif/core';
-import { publicApiUrl } from '../lib/cluster/endpoints.js';
 import { FlixCommand, nameFlag } from '../lib/core/command.js';
 import { FlixError } from '../lib/core/errors.js';
-import { resolveClusterName } from '../lib/core/paths.js';
+import { titleOfShareLink, viewerOf } from '../lib/ops/viewer.js';
 import { parseBandwidthProfile } from '../lib/player/abr/bandwidth.js';
-import { readUserToken } from '../lib/player/client/api.js';
 import { playSession } from '../lib/player/client/session.js';
 import { parseMediaDuration } from '../lib/player/client/throttle.js';
 import { progressLine, summaryLines } from '../lib/player/view.js';
-import { runningClusterEndpoints } from '../lib/runtime/index.js';
 
 export default class Play extends FlixCommand {
   static override summary = 'Play a title like a real adaptive-bitrate player (HLS, or DASH with --dash)';
   static override description =
-    'Asks the API (through the ELB) to play the title, then downloads real segments from the edges the answer ranks: the master playlist or MPD, the video segments at the rendition the ABR logic chooses (a throughput EWMA and the buffer level) and the audio track. The --bandwidth profile throttles every download: it takes the longer of its real time and bytes x 8 / rate. A connect error, a 2 s timeout or a 5xx from an edge retries the object on the next edge and playback stays there. A heartbeat goes to the API every 10 s of media played and at the end. Starts at the bookmark unless --from-start. Progress goes to stderr, the report to stdout (or --json).\n\nExit codes: 0 played, 2 bad flags or no/invalid token (401), 7 cluster not running, 8 every edge failed for a segment or the API failed (5xx, 429), 12 the API refused the request as invalid, 13 not licensed in your region (451), 15 no such title.';
+    'Asks the API (through the ELB) to play the title, then downloads real segments from the edges the answer ranks: the master playlist or MPD, the video segments at the rendition the ABR logic chooses (a throughput EWMA and the buffer level) and the audio track. The --bandwidth profile throttles every download: it takes the longer of its real time and bytes x 8 / rate. A connect error, a 2 s timeout or a 5xx from an edge retries the object on the next edge and playback stays there. A heartbeat goes to the API every 10 s of media played and at the end. Starts at the bookmark unless --from-start. Progress goes to stderr, the report to stdout (or --json).\n\nExit codes: 0 played, 2 bad flags, no/invalid token (401) or a forged share link, 7 cluster not running, 8 every edge failed for a segment or the API failed (5xx, 429), 12 the API refused the request as invalid, 13 not licensed in your region (451) or an expired share link, 15 no such title.';
 
   static override examples = [
     '<%= config.bin %> play "Big Trip" --user alice',
@@ -21,9 +18,10 @@ export default class Play extends FlixCommand {
     '<%= config.bin %> play "Big Trip" --user alice --dash --from-start --json',
     '<%= config.bin %> play "Big Trip" --user alice --device phone   # resumes where alice stopped on the tv',
     '<%= config.bin %> play big-trip-3fa9c2 --token "$TOKEN" --name demo',
+    '<%= config.bin %> play --link http://127.0.0.1:8080/api/shares/eyJ...abc --user bob',
   ];
 
-  static override args = { title: Args.string({ description: 'title name or id', required: true }) };
+  static override args = { title: Args.string({ description: 'title name or id (or --link)' }) };
 
   static override flags = {
     name: nameFlag,
@@ -32,6 +30,7 @@ export default class Play extends FlixCommand {
       description: 'play as this user (its token file from `flix users create`)',
     }),
     token: Flags.string({ description: 'API token (default: the --user token file)' }),
+    link: Flags.string({ description: 'play the title of a share link (`flix share`)', helpValue: 'URL' }),
     bandwidth: Flags.string({
       char: 'b',
       description: 'link rate over media time: rates in bps/kbps/mbps, each but the first @<seconds>s',
@@ -76,20 +75,21 @@ export default class Play extends FlixCommand {
           '`flix users create alice` makes a user and keeps its token; then `flix play "Big Trip" --user alice`',
       });
     }
-    const cluster = resolveClusterName(flags.name);
-    const token = flags.token ?? (await readUserToken(cluster, flags.user as string));
-    const api = publicApiUrl(await runningClusterEndpoints(cluster));
-    if (!api) {
-      throw new FlixError(`cluster '${cluster}' runs no ELB, so there is no public API to play through`, {
-        code: 'invalidConfig',
-        nextStep: 'add services.elb to the cluster file and `flix up` again',
+    if (!args.title === !flags.link) {
+      throw new FlixError('say what to play: a title, or --link with a share link (not both)', {
+        code: 'usage',
+        nextStep: '`flix play "Big Trip" --user alice`, or `flix play --link URL --user bob`',
       });
     }
+    const viewer = await viewerOf(flags);
+    const { api, token } = viewer;
+    const cluster = viewer.cluster as string;
+    const title = flags.link ? (await titleOfShareLink(viewer, flags.link)).titleId : (args.title as string);
     const result = await playSession(
       {
         api,
         token,
-        title: args.title,
+        title,
         protocol: flags.dash ? 'dash' : 'hls',
         profile,
         speed,

@@ -2,8 +2,9 @@ import { publicApiUrl } from '../cluster/endpoints.js';
 import { FlixError } from '../core/errors.js';
 import { resolveClusterName } from '../core/paths.js';
 import { readUserToken } from '../player/client/api.js';
-import type { Viewer } from '../player/client/viewer-api.js';
+import { openShare, type Viewer } from '../player/client/viewer-api.js';
 import { runningClusterEndpoints } from '../runtime/index.js';
+import { shareTokenOf } from '../services/playback/contract.js';
 
 /**
  * Who a viewer command acts as: the public API of the running cluster and a user's token (from
@@ -26,4 +27,12 @@ export async function viewerOf(flags: { name?: string; user?: string; token?: st
     });
   }
   return { api, token, user: flags.user, cluster };
+}
+
+/** The title a share link names, as the API checks it for this viewer (forged 403, expired 410). */
+export async function titleOfShareLink(
+  viewer: Viewer,
+  link: string,
+): Promise<{ titleId: string; title: string; sharedBy: string }> {
+  return openShare(viewer, shareTokenOf(link));
 }

@@ -41,6 +41,8 @@ describe('apiError', () => {
     [404, 'no-route', 'componentFailed', /no route/],
     [404, 'unknown-comment', 'notFound', /m-unknown-comment/],
     [451, 'not-licensed', 'conflict', /not licensed in your region/],
+    [403, 'invalid-share', 'usage', /not made by this cluster, or was changed/],
+    [410, 'share-expired', 'conflict', /m-share-expired[\s\S]*new link/],
     [429, 'rate-limited', 'componentFailed', /rate-limited by the gateway[\s\S]*retry after 7 s/],
     [429, 'too-many-comments', 'componentFailed', /rate-limited: m-too-many-comments[\s\S]*retry after 7 s/],
     [400, 'invalid-request', 'invalidInput', /invalid/],

@@ -86,6 +86,12 @@ export function apiError(
         nextStep: `\`flix users create ${user}${name}\` (a new user) or \`flix users token ${user}${name}\` (a new token), then play again`,
       });
     case 403:
+      if (code === 'invalid-share')
+        return new FlixError(`${what}: the link was not made by this cluster, or was changed`, {
+          code: 'usage',
+          details,
+          nextStep: 'ask whoever shared it for a new link (`flix share TITLE --user USER`)',
+        });
       return new FlixError(`${what} is forbidden for this user`, {
         code: 'usage',
         details,
@@ -114,6 +120,12 @@ export function apiError(
         details,
         nextStep:
           'stop another play of this user (or wait for it to stop sending heartbeats), or a bigger plan: `flix users plan <user> premium`',
+      });
+    case 410:
+      return new FlixError(`${what}: ${message || 'it has expired'}`, {
+        code: 'conflict',
+        details,
+        nextStep: 'ask whoever shared it for a new link (`flix share TITLE --user USER --expires 7d`)',
       });
     case 451:
       return new FlixError(`${ctx.title ? `'${ctx.title}'` : 'the title'} is not licensed in your region`, {

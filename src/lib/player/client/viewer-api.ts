@@ -117,3 +117,26 @@ export async function deleteComment(v: Viewer, title: string, id: string): Promi
 export function history(v: Viewer): Promise<HistoryAnswer> {
   return viewerCall(v, 'your viewing history', 'GET', '/api/history');
 }
+
+export interface ShareLink {
+  token: string;
+  link: string;
+  titleId: string;
+  title: string;
+  expiresAt: string;
+}
+
+export function share(v: Viewer, title: string, expiresInSeconds?: number): Promise<ShareLink> {
+  return viewerCall(v, `sharing '${title}'`, 'POST', '/api/shares', {
+    body: { title, ...(expiresInSeconds === undefined ? {} : { expiresInSeconds }) },
+    title,
+  });
+}
+
+/** What a share link (or its token) shares; refused when forged (403) or expired (410). */
+export function openShare(
+  v: Viewer,
+  token: string,
+): Promise<{ titleId: string; title: string; sharedBy: string; expiresAt: string }> {
+  return viewerCall(v, 'opening the share link', 'GET', `/api/shares/${encodeURIComponent(token)}`);
+}

@@ -1,6 +1,6 @@
 import { type ZodType, z } from 'zod';
 import { listQuery, newCommentBody } from '../comments/contract.js';
-import { heartbeatSchema, playRequestSchema } from '../playback/contract.js';
+import { heartbeatSchema, playRequestSchema, shareRequestSchema } from '../playback/contract.js';
 import { searchQuery } from '../search/contract.js';
 import { voteBody } from '../stats/contract.js';
 import { createToken } from '../users/contract.js';
@@ -206,6 +206,23 @@ export function openApiDocument(options: { commentChars: number }) {
           body: newCommentBody(options.commentChars),
           params: [title],
           errors: [400, 404, 429, 451],
+        }),
+      },
+      '/api/shares': {
+        post: operation({
+          summary: 'a signed, expiring link to a title you may play',
+          status: 201,
+          ok: '{token, link, titleId, title, expiresAt}',
+          body: shareRequestSchema,
+          errors: [400, 404, 451],
+        }),
+      },
+      '/api/shares/{token}': {
+        get: operation({
+          summary: 'what a share link shares (play it with POST /api/play {title: titleId})',
+          ok: '{titleId, title, sharedBy, expiresAt}',
+          params: [pathParam('token', 'the last segment of the link')],
+          errors: [403, 404, 410, 451],
         }),
       },
       '/api/history': {

@@ -18,6 +18,17 @@ export const playRequestSchema = z.strictObject({
 });
 export type PlayRequest = z.input<typeof playRequestSchema>;
 
+/** `POST /api/shares`: a link to a title, valid for up to 30 days (a week by default). */
+export const shareRequestSchema = z.strictObject({
+  title: z.string().min(1).max(255),
+  expiresInSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(7 * 86_400),
+});
+
 export const heartbeatSchema = z.strictObject({
   position: z.number().min(0).max(1e7),
   rendition: z.string().max(32).optional(),
@@ -56,4 +67,10 @@ export interface PlayAnswer {
   plan: { id: string; maxHeight: number; maxStreams: number };
   /** the dependencies that failed and were done without (`users`, `bookmarks`, `steering`) */
   degraded: string[];
+}
+
+/** The share token of a link (`…/api/shares/<token>`), or the token itself. */
+export function shareTokenOf(link: string): string {
+  const m = /\/api\/shares\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\/?$/.exec(link.trim());
+  return m ? (m[1] as string) : link.trim();
 }

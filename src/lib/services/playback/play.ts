@@ -7,6 +7,7 @@ import {
   HttpError,
   PLAN_HEADER,
   REGION_HEADER,
+  reply,
   type ServiceRequest,
   SUBSCRIPTION_HEADER,
   validate,
@@ -18,7 +19,14 @@ import type { CatalogTitle } from '../catalog/contract.js';
 import { latestByTitle, type ViewingEvent } from '../history/contract.js';
 import type { HistoryStore } from '../history/store.js';
 import { type Plan, plans } from '../users/contract.js';
-import { heartbeatSchema, type PlayAnswer, type PlayAnswerEdge, playRequestSchema } from './contract.js';
+import {
+  heartbeatSchema,
+  type PlayAnswer,
+  type PlayAnswerEdge,
+  playRequestSchema,
+  shareRequestSchema,
+} from './contract.js';
+import { signShare, verifyShare } from './share.js';
 import { viewThresholdSeconds, watchedDelta } from './views.js';
 
 interface PlaySession {
@@ -85,6 +93,10 @@ export interface PlayDeps {
   cache: EvCache;
   bookmarkIsolation: CommandPolicy<number>;
   edgeSigningKey: string;
+  /** signs and checks share links (derived from the cluster's internal key) */
+  shareKey: Buffer;
+  /** the public API's base URL, for the links it hands out */
+  publicBase: string;
   urlTtlSeconds: number;
   /** a play started, steered in `zone` (popularity is counted in batches) */
   onPlay: (titleId: string, zone: string) => void;
@@ -272,6 +284,56 @@ export class Playback {
       watchedSeconds: watched,
       viewCounted: counted,
     });
+  }
+
+  /** POST /v1/shares {title, expiresInSeconds?}: a signed link to a title the caller may play. */
+  async share(req: ServiceRequest) {
+    const body = validate(shareRequestSchema, req.body);
+    const caller: Caller = {
+      userId: requireUser(req.userId),
+      region: (req.headers[REGION_HEADER] as string | undefined) ?? null,
+      trace: req.trace,
+    };
+    const title = await this.licensedTitle(caller, body.title);
+    const expiresAt = Math.floor(Date.now() / 1000) + body.expiresInSeconds;
+    const token = signShare(this.d.shareKey, { titleId: title.id, sharedBy: caller.userId, expiresAt });
+    return reply(201, {
+      token,
+      link: `${this.d.publicBase}/api/shares/${token}`,
+      titleId: title.id,
+      title: title.title,
+      expiresAt: new Date(expiresAt * 1000).toISOString(),
+    });
+  }
+
+  /**
+   * GET /v1/shares/:token: what a link shares, for another user: 403 `invalid-share` when it was
+   * not signed here or was changed, 410 `share-expired`, and the title's licence for the caller.
+   */
+  async openShare(req: ServiceRequest) {
+    const caller: Caller = {
+      userId: requireUser(req.userId),
+      region: (req.headers[REGION_HEADER] as string | undefined) ?? null,
+      trace: req.trace,
+    };
+    const check = verifyShare(this.d.shareKey, req.params.token as string);
+    if (!check.ok) {
+      this.counts.refused++;
+      if (check.why === 'expired')
+        throw new HttpError(410, 'share-expired', 'this share link has expired; ask for a new one');
+      throw new HttpError(
+        403,
+        'invalid-share',
+        'this share link was not made by this cluster, or was changed',
+      );
+    }
+    const title = await this.licensedTitle(caller, check.claims.titleId);
+    return {
+      titleId: title.id,
+      title: title.title,
+      sharedBy: check.claims.sharedBy,
+      expiresAt: new Date(check.claims.expiresAt * 1000).toISOString(),
+    };
   }
 
   /** GET /v1/bookmarks */

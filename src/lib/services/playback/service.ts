@@ -1,3 +1,4 @@
+import { publicApiUrl } from '../../cluster/endpoints.js';
 import { clusterSecrets } from '../../cluster/secrets.js';
 import { EvCache } from '../../platform/evcache.js';
 import { ensureTopics, kafkaFor, topics } from '../../platform/events.js';
@@ -6,6 +7,7 @@ import { Router, reply } from '../../platform/http/router.js';
 import { isolation } from '../../platform/resilience/index.js';
 import { HistoryStore } from '../history/store.js';
 import { Playback } from './play.js';
+import { shareKey } from './share.js';
 
 /** How often the plays counted here are sent to the catalog (popularity). */
 const PLAYS_FLUSH_MS = 5000;
@@ -19,6 +21,8 @@ const PLAYS_FLUSH_MS = 5000;
  *   POST /v1/play/:playId/heartbeat {position, ...}    → 204 (403 another user's play, 404 unknown)
  *   DELETE /v1/play/:playId                            → 204: the play ended, its stream slot is free
  *   GET  /v1/bookmarks                                 → {bookmarks}
+ *   POST /v1/shares {title, expiresInSeconds?}         → 201 {token, link, titleId, expiresAt}
+ *   GET  /v1/shares/:token                             → {titleId, title, sharedBy, expiresAt} (403 forged, 410 expired)
  */
 export async function startPlaybackService(ctx: ServiceContext): Promise<ServiceHandle> {
   if (!ctx.endpoints.cassandra) throw new Error('playback needs Cassandra (engines.cassandra)');
@@ -47,6 +51,8 @@ export async function startPlaybackService(ctx: ServiceContext): Promise<Service
     cache,
     bookmarkIsolation,
     edgeSigningKey: (await clusterSecrets(ctx.cluster)).edgeSigningKey,
+    shareKey: shareKey(ctx.secrets.internalKey),
+    publicBase: publicApiUrl(ctx.endpoints) ?? 'http://127.0.0.1',
     urlTtlSeconds: Number(ctx.component.settings.urlTtlSeconds ?? 6 * 3600),
     streamLeaseSeconds: Number(ctx.component.settings.streamLeaseSeconds ?? 30),
     onPlay: (titleId, zone) => {
@@ -81,7 +87,9 @@ export async function startPlaybackService(ctx: ServiceContext): Promise<Service
       await playback.heartbeat(req);
       return reply(204);
     })
-    .get('/v1/bookmarks', (req) => playback.listBookmarks(req));
+    .get('/v1/bookmarks', (req) => playback.listBookmarks(req))
+    .post('/v1/shares', (req) => playback.share(req))
+    .get('/v1/shares/:token', (req) => playback.openShare(req));
 
   return {
     router,

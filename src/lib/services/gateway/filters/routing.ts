@@ -16,6 +16,7 @@ export const ROUTE_TABLE = [
   { name: 'votes', match: 'subtree', prefix: '/api/votes', service: 'stats' },
   { name: 'comments', match: 'subtree', prefix: '/api/comments', service: 'comments' },
   { name: 'history', match: 'exact', prefix: '/api/history', service: 'history' },
+  { name: 'shares', match: 'subtree', prefix: '/api/shares', service: 'playback' },
 ] as const;
 
 export type RouteName = (typeof ROUTE_TABLE)[number]['name'];
