@@ -44,7 +44,7 @@ export interface HistoryAnswer {
 /** Devices are short names a user tells apart: `tv`, `phone`, `laptop-2`. */
 export const deviceName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, 'a device is a short name like tv, phone or laptop-2');
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N}._-]{0,31}$/u, 'a device is a short name like tv, phone or laptop-2');
 
 /**
  * A user's position in each title from live and compressed history: the newest event wins (a row
