@@ -19,7 +19,15 @@ import { cleanup, onCleanup } from './lib/cleanup.mjs';
 import { shortSource } from './lib/fixtures.mjs';
 import { flixCli, upCluster } from './lib/flix.mjs';
 import { keepAlive, request } from './lib/http.mjs';
-import { cores, loadAverage } from './lib/proc.mjs';
+import {
+  addCpuSince,
+  componentKinds,
+  cores,
+  cpuPerOp,
+  cpuSnapshot,
+  loadAverage,
+  untilIdle,
+} from './lib/proc.mjs';
 import { writeResults } from './lib/results.mjs';
 import { percentiles } from './lib/stats.mjs';
 import { ms, printTable } from './lib/table.mjs';
@@ -90,6 +98,22 @@ try {
   const endpoint = (/** @type {string} */ n) =>
     components.find((/** @type {any} */ c) => c.name === n)?.endpoint;
   const elb = endpoint('elb-1');
+  const kinds = componentKinds(components);
+  /** CPU ms per operation of a phase, by kind of component */
+  /** @type {Record<string, string>} */
+  const cpu = {};
+  /**
+   * @template T
+   * @param {string} phase
+   * @param {() => Promise<T>} run
+   * @param {(r: T) => number} ops
+   */
+  const measured = async (phase, run, ops) => {
+    const since = cpuSnapshot(kinds);
+    const r = await run();
+    cpu[phase] = cpuPerOp(addCpuSince({}, since, kinds), Math.max(1, ops(r))).text;
+    return r;
+  };
   const plan = await readPlan(cli.name);
   if (!plan) throw new Error(`no plan of ${cli.name}`);
   const endpoints = endpointsFromPlan(cli.name, plan.components);
@@ -128,6 +152,14 @@ try {
 
   const user = cli.json('users', 'create', `bench-${Date.now()}`, '--plan', 'premium', '--json');
   const auth = { authorization: `Bearer ${user.token}` };
+  // one viewer per writer: votes and heartbeats of one user share a Cassandra partition, and
+  // compare-and-sets on one partition take turns (a real audience is many users)
+  /** @type {Array<{ token: string, userId: string, playId: string }>} */
+  const viewers = [];
+  for (let w = 0; w < o.concurrency; w++) {
+    const v = cli.json('users', 'create', `bench-w${w}-${Date.now()}`, '--plan', 'premium', '--json');
+    viewers.push({ token: v.token, userId: v.user.id, playId: '' });
+  }
   const agent = keepAlive(64);
   const queries = () => {
     const w = pick(words);
@@ -139,6 +171,8 @@ try {
   /** @type {{ api: number[], elasticsearch: number[] }} */
   const lat = { api: [], elasticsearch: [] };
   const failed = { api: 0, elasticsearch: 0, degraded: 0 };
+  /** @type {Record<string, number>} */
+  const apiErrors = {};
   const send = async (/** @type {'api' | 'elasticsearch'} */ target, /** @type {number} */ at) => {
     const q = queries();
     const { index: _i, ...body } = searchRequest(searchQuery.parse({ q, limit: '20' }), {
@@ -155,15 +189,32 @@ try {
               body: JSON.stringify(body),
               agent,
             });
-      if (r.status !== 200) failed[target]++;
-      else if (target === 'api' && JSON.parse(r.body?.toString() ?? '{}').degraded) failed.degraded++;
+      if (r.status !== 200) {
+        failed[target]++;
+        if (target === 'api') {
+          const code = `${r.status} ${JSON.parse(r.body?.toString() || '{}').error?.code ?? ''}`.trim();
+          apiErrors[code] = (apiErrors[code] ?? 0) + 1;
+        }
+      } else if (target === 'api' && JSON.parse(r.body?.toString() ?? '{}').degraded) failed.degraded++;
       lat[target].push(r.end - at);
     } catch {
       failed[target]++;
     }
   };
-  log(`search: ${o.rate} req/s, ${o.seconds} s per target in 1 s blocks`);
-  for (let block = 0; block < 2 * o.seconds; block++) {
+  /** the machine's state when each phase began: a loaded machine measures itself, not flix */
+  /** @type {Record<string, { idle: number, load: string }>} */
+  const machine = {};
+  const settle = async (/** @type {string} */ phase) => {
+    const idle = await untilIdle(0.8, 120_000);
+    machine[phase] = { idle, load: loadAverage() };
+    log(`${phase}: ${(idle * 100).toFixed(0)} % idle, load ${loadAverage()}`);
+  };
+  await settle('search');
+  log(`search: ${o.rate} req/s, ${o.seconds} s per target in 1 s blocks (after 2 warm-up blocks)`);
+  /** @type {Record<string, number>} */
+  const searchCpu = {};
+  for (let block = -2; block < 2 * o.seconds; block++) {
+    const since = cpuSnapshot(kinds);
     const target = block % 2 === 0 ? 'api' : 'elasticsearch';
     const start = performance.now() + 1;
     const inflight = [];
@@ -174,8 +225,15 @@ try {
       inflight.push(send(target, at));
     }
     await Promise.all(inflight);
+    if (block >= 0 && target === 'api') addCpuSince(searchCpu, since, kinds);
+    if (block === -1) {
+      lat.api.length = 0;
+      lat.elasticsearch.length = 0;
+      failed.api = failed.elasticsearch = failed.degraded = 0;
+    }
   }
   const searchApi = percentiles(lat.api ?? []);
+  cpu['search via ELB'] = cpuPerOp(searchCpu, Math.max(1, lat.api.length)).text;
   const searchEs = percentiles(lat.elasticsearch ?? []);
 
   // --- write path: closed loop at --concurrency for --seconds
@@ -201,17 +259,23 @@ try {
     return { perSecond: xs.length / o.seconds, errors, ...percentiles(xs) };
   };
   const vote = (/** @type {number} */ i) => (i % 2 === 0 ? 'like' : 'dislike');
+  await settle('votes');
   log(`votes through the API, ${o.concurrency} at once`);
-  const votesApi = await closedLoop(async (w, i) => {
-    const t = ids[(w * 7919 + Math.floor(i / 2)) % ids.length];
-    const r = await request(`${elb}/api/votes/${t}`, {
-      method: 'PUT',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ vote: vote(i) }),
-      agent,
-    });
-    if (r.status !== 200) throw new Error(String(r.status));
-  });
+  const votesApi = await measured(
+    'votes via ELB',
+    () =>
+      closedLoop(async (w, i) => {
+        const t = ids[(w * 7919 + Math.floor(i / 2)) % ids.length];
+        const r = await request(`${elb}/api/votes/${t}`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${viewers[w]?.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ vote: vote(i) }),
+          agent,
+        });
+        if (r.status !== 200) throw new Error(String(r.status));
+      }),
+    (r) => r.count,
+  );
   const cql = new cassandra.Client({
     contactPoints: [endpoints.cassandra ?? ''],
     localDataCenter: 'datacenter1',
@@ -219,57 +283,66 @@ try {
   });
   await cql.connect();
   log('the same rows with the bare cassandra-driver (no compare-and-set)');
-  const votesBare = await closedLoop(async (w, i) => {
-    const t = ids[(w * 7919 + Math.floor(i / 2)) % ids.length];
-    await cql.execute(
-      'UPDATE votes_by_user SET vote = ?, voted_at = toTimestamp(now()) WHERE user_id = ? AND title_id = ?',
-      [vote(i), `bare-${user.user.id}`, t],
-      { prepare: true },
-    );
-    const d = cassandra.types.Long.fromNumber(i % 2 === 0 ? 1 : -1);
-    await cql.execute(
-      'UPDATE title_counts SET likes = likes + ?, dislikes = dislikes - ? WHERE title_id = ?',
-      [d, d, t],
-      { prepare: true },
-    );
-  });
+  const votesBare = await measured(
+    'votes, bare driver',
+    () =>
+      closedLoop(async (w, i) => {
+        const t = ids[(w * 7919 + Math.floor(i / 2)) % ids.length];
+        await cql.execute(
+          'UPDATE votes_by_user SET vote = ?, voted_at = toTimestamp(now()) WHERE user_id = ? AND title_id = ?',
+          [vote(i), `bare-${w}-${user.user.id}`, t],
+          { prepare: true },
+        );
+        const d = cassandra.types.Long.fromNumber(i % 2 === 0 ? 1 : -1);
+        await cql.execute(
+          'UPDATE title_counts SET likes = likes + ?, dislikes = dislikes - ? WHERE title_id = ?',
+          [d, d, t],
+          { prepare: true },
+        );
+      }),
+    (r) => r.count,
+  );
 
   log(`heartbeats through the API, ${o.concurrency} plays at once`);
-  /** @type {Array<{ token: string, userId: string, playId: string }>} */
-  const viewers = [];
-  for (let w = 0; w < o.concurrency; w++) {
-    const v = cli.json('users', 'create', `bench-hb-${w}-${Date.now()}`, '--plan', 'premium', '--json');
+  for (const v of viewers) {
     const p = await request(`${elb}/api/play`, {
       method: 'POST',
       headers: { authorization: `Bearer ${v.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ title: base }),
       agent,
     });
-    viewers.push({
-      token: v.token,
-      userId: v.user.id,
-      playId: JSON.parse(p.body?.toString() ?? '{}').playId,
-    });
+    v.playId = JSON.parse(p.body?.toString() ?? '{}').playId;
   }
-  const heartbeatsApi = await closedLoop(async (w, i) => {
-    const v = viewers[w];
-    if (!v) return;
-    const r = await request(`${elb}/api/play/${v.playId}/heartbeat`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${v.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ position: i % 5, sentAt: Date.now() }),
-      agent,
-    });
-    if (r.status !== 204) throw new Error(String(r.status));
-  });
-  const heartbeatsBare = await closedLoop(async (w, i) => {
-    const at = Date.now();
-    await cql.execute(
-      'INSERT INTO history_live (user_id, title_id, position, device, event_at) VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?',
-      [`bare-${w}`, base, i % 5, 'bench', new Date(at), cassandra.types.Long.fromNumber(at * 1000)],
-      { prepare: true },
-    );
-  });
+  await settle('heartbeats');
+  const heartbeatsApi = await measured(
+    'heartbeats via ELB',
+    () =>
+      closedLoop(async (w, i) => {
+        const v = viewers[w];
+        if (!v) return;
+        const r = await request(`${elb}/api/play/${v.playId}/heartbeat`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${v.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ position: i % 5, sentAt: Date.now() }),
+          agent,
+        });
+        if (r.status !== 204) throw new Error(String(r.status));
+      }),
+    (r) => r.count,
+  );
+  const heartbeatsBare = await measured(
+    'heartbeats, bare driver',
+    () =>
+      closedLoop(async (w, i) => {
+        const at = Date.now();
+        await cql.execute(
+          'INSERT INTO history_live (user_id, title_id, position, device, event_at) VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?',
+          [`bare-${w}`, base, i % 5, 'bench', new Date(at), cassandra.types.Long.fromNumber(at * 1000)],
+          { prepare: true },
+        );
+      }),
+    (r) => r.count,
+  );
   for (const v of viewers)
     await request(`${elb}/api/play/${v.playId}`, {
       method: 'DELETE',
@@ -278,6 +351,7 @@ try {
     });
 
   // --- resume lag: a heartbeat on the tv, then plays on the phone until one starts there
+  await settle('resume');
   log(`resume lag, ${o.resumes} trials`);
   const r0 = viewers[0];
   /** @type {number[]} */
@@ -394,8 +468,17 @@ try {
       ['resume lag', resume.count, '-', ms(resume.p50), ms(resume.p99), ms(resume.max), 0],
     ],
   );
+  console.log('\nCPU ms per operation, by component:');
+  for (const [phase, text] of Object.entries(cpu)) console.log(`  ${phase}: ${text}`);
+  if (Object.keys(apiErrors).length)
+    console.log(`search errors through the ELB: ${JSON.stringify(apiErrors)}`);
+  for (const [phase, m] of Object.entries(machine))
+    console.log(`${phase}: began at ${(m.idle * 100).toFixed(0)} % idle, load ${m.load}`);
   writeResults('engage', {
     options: o,
+    machine,
+    cpu,
+    apiErrors,
     load: loadAverage(),
     searchApi,
     searchEs,

@@ -262,9 +262,11 @@ export class Playback {
    */
   private async countView(req: ServiceRequest, session: PlaySession, position: number): Promise<void> {
     const playId = req.params.playId as string;
+    // a counted play has nothing more to count: its session needs no rewrite
+    if (session.viewCounted === true) return;
     const first = (session.watchedSeconds ?? 0) === 0;
     const watched = (session.watchedSeconds ?? 0) + watchedDelta(session.lastPosition ?? 0, position, first);
-    let counted = session.viewCounted === true;
+    let counted = false;
     if (!counted && watched >= viewThresholdSeconds(session.durationSeconds)) {
       try {
         const r = await this.d.ctx.services.call('stats', {

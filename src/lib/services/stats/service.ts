@@ -70,13 +70,15 @@ export async function startStatsService(ctx: ServiceContext): Promise<ServiceHan
     if (!userId) throw new HttpError(401, 'missing-user', "a vote is a user's; call through the gateway");
     const t = await titleFor(req, true);
     const changed = await cassandra.execute(() => store.setVote(userId, t.id, to));
-    if (changed) {
-      counts.votes++;
-      // every zone's cache gets the new counts at once: the voter reads their own vote back
-      const fresh = await cassandra.execute(() => store.counts(t.id));
-      await cache.setJson(countsKey(t.id), fresh, ttl);
-    } else counts.repeats++;
-    return { ...(await answer(t, userId)), changed };
+    if (!changed) {
+      counts.repeats++;
+      return { titleId: t.id, title: t.title, ...(await readCounts(t.id)), myVote: to, changed };
+    }
+    counts.votes++;
+    // every zone's cache gets the new counts at once: the voter reads their own vote back
+    const fresh = await cassandra.execute(() => store.counts(t.id));
+    await cache.setJson(countsKey(t.id), fresh, ttl);
+    return { titleId: t.id, title: t.title, ...fresh, myVote: to, changed };
   };
 
   const router = new Router()

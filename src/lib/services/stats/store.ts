@@ -47,43 +47,47 @@ export class StatsStore {
     return { likes: n('likes'), dislikes: n('dislikes'), views: n('views') };
   }
 
-  /** A user's vote; `serial` reads it as compare-and-sets see it (slower: a Paxos round). */
-  async voteOf(userId: string, titleId: string, serial = false): Promise<Vote | null> {
+  async voteOf(userId: string, titleId: string): Promise<Vote | null> {
     const r = await this.client.execute(
       `SELECT vote FROM ${KS}.votes_by_user WHERE user_id = ? AND title_id = ?`,
       [userId, titleId],
-      serial ? { prepare: true, consistency: SERIAL } : { prepare: true },
+      { prepare: true },
     );
     return (r.first()?.get('vote') as Vote | undefined) ?? null;
   }
 
   /**
-   * Sets (or with null removes) a user's vote: compare-and-set from the vote last read, retried
-   * when another request changed it in between; then the counters move by the difference.
-   * Returns whether anything changed.
+   * Sets (or with null removes) a user's vote: a compare-and-set from the vote last read. When
+   * another request changed it in between, the compare-and-set answers the vote it found, and the
+   * next try starts from that (no extra read). Then the counters move by the difference. Returns
+   * whether anything changed.
    */
   async setVote(userId: string, titleId: string, to: Vote | null): Promise<boolean> {
+    let from = await this.voteOf(userId, titleId);
     for (let attempt = 0; attempt < 5; attempt++) {
-      const from = await this.voteOf(userId, titleId, true);
       if (from === to) return false;
-      let applied: boolean;
+      let r: cassandra.types.ResultSet;
       if (from === null) {
-        applied = await this.lwt(
+        r = await this.lwt(
           `INSERT INTO ${KS}.votes_by_user (user_id, title_id, vote, voted_at) VALUES (?, ?, ?, toTimestamp(now())) IF NOT EXISTS`,
           [userId, titleId, to],
         );
       } else if (to === null) {
-        applied = await this.lwt(
-          `DELETE FROM ${KS}.votes_by_user WHERE user_id = ? AND title_id = ? IF vote = ?`,
-          [userId, titleId, from],
-        );
+        r = await this.lwt(`DELETE FROM ${KS}.votes_by_user WHERE user_id = ? AND title_id = ? IF vote = ?`, [
+          userId,
+          titleId,
+          from,
+        ]);
       } else {
-        applied = await this.lwt(
+        r = await this.lwt(
           `UPDATE ${KS}.votes_by_user SET vote = ?, voted_at = toTimestamp(now()) WHERE user_id = ? AND title_id = ? IF vote = ?`,
           [to, userId, titleId, from],
         );
       }
-      if (!applied) continue;
+      if (!r.wasApplied()) {
+        from = (r.first()?.get('vote') as Vote | undefined) ?? null;
+        continue;
+      }
       const d = voteDelta(from, to);
       await this.client.execute(
         `UPDATE ${KS}.title_counts SET likes = likes + ?, dislikes = dislikes + ? WHERE title_id = ?`,
@@ -97,10 +101,12 @@ export class StatsStore {
 
   /** Counts a view of a play, unless that play was counted already. */
   async countView(playId: string, titleId: string): Promise<boolean> {
-    const applied = await this.lwt(
-      `INSERT INTO ${KS}.counted_views (play_id, title_id, counted_at) VALUES (?, ?, toTimestamp(now())) IF NOT EXISTS`,
-      [playId, titleId],
-    );
+    const applied = (
+      await this.lwt(
+        `INSERT INTO ${KS}.counted_views (play_id, title_id, counted_at) VALUES (?, ?, toTimestamp(now())) IF NOT EXISTS`,
+        [playId, titleId],
+      )
+    ).wasApplied();
     if (applied) {
       await this.client.execute(
         `UPDATE ${KS}.title_counts SET views = views + 1 WHERE title_id = ?`,
@@ -111,9 +117,8 @@ export class StatsStore {
     return applied;
   }
 
-  private async lwt(query: string, params: unknown[]): Promise<boolean> {
-    const r = await this.client.execute(query, params, { prepare: true, serialConsistency: SERIAL });
-    return r.wasApplied();
+  private lwt(query: string, params: unknown[]): Promise<cassandra.types.ResultSet> {
+    return this.client.execute(query, params, { prepare: true, serialConsistency: SERIAL });
   }
 
   async close(): Promise<void> {
