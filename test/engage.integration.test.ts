@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flix, sleep, waitFor } from './helpers/cli.js';
+import { flix, waitFor } from './helpers/cli.js';
 import { synthClip } from './helpers/clips.js';
 import { type Component, createUser, SHARED_CLUSTER, status, unique } from './helpers/cluster.js';
-import { type Answer, httpCall } from './helpers/http.js';
+import { type Answer, httpCall, viewerApi } from './helpers/http.js';
 
 /**
  * A viewer's engagement through the ELB and the gateways, on the shared cluster: search
@@ -30,17 +30,9 @@ let elb = '';
 let components: Component[] = [];
 let dir = '';
 
-/** One API call as a client makes it; the gateway's own 429 (5 requests a second a user here) is waited out. */
-async function api(method: string, path: string, who: keyof typeof users, body?: unknown): Promise<Answer> {
-  for (;;) {
-    const r = await httpCall(elb, method, path, {
-      token: tokens[who],
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (r.status !== 429 || r.json?.error?.code !== 'rate-limited') return r;
-    await sleep(1000 * Number(r.headers['retry-after'] ?? 1));
-  }
-}
+/** One API call as the given viewer makes it (the gateway's 429 waited out). */
+const api = (method: string, path: string, who: keyof typeof users, body?: unknown) =>
+  viewerApi(elb, method, path, tokens[who], body);
 const q = encodeURIComponent;
 const searchFor = (text: string, who: keyof typeof users = 'alice', extra = '') =>
   api('GET', `/api/search?q=${q(text)}${extra}`, who);

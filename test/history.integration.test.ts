@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flix, repoRoot, sleep, waitFor } from './helpers/cli.js';
+import { flix, repoRoot, waitFor } from './helpers/cli.js';
 import { synthClip } from './helpers/clips.js';
 import {
   type Component,
@@ -13,7 +13,7 @@ import {
   status,
   unique,
 } from './helpers/cluster.js';
-import { type Answer, httpCall } from './helpers/http.js';
+import { type Answer, httpCall, viewerApi } from './helpers/http.js';
 
 /**
  * Viewing history and resume on the shared cluster: heartbeats through the gateway onto Kafka,
@@ -28,16 +28,8 @@ let elb = '';
 let components: Component[] = [];
 let dir = '';
 
-async function api(method: string, path: string, token: string, body?: unknown): Promise<Answer> {
-  for (;;) {
-    const r = await httpCall(elb, method, path, {
-      token,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (r.status !== 429 || r.json?.error?.code !== 'rate-limited') return r;
-    await sleep(1000 * Number(r.headers['retry-after'] ?? 1));
-  }
-}
+const api = (method: string, path: string, token: string, body?: unknown) =>
+  viewerApi(elb, method, path, token, body);
 
 /** The viewing events every history instance has applied so far. */
 async function eventsApplied(): Promise<number> {

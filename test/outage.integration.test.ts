@@ -126,7 +126,8 @@ describe('ingest rides out engine restarts', () => {
       );
       await killAndAwaitRestart('mysql');
       const r = await child;
-      expect(r.exitCode, r.stderr).toBe(0);
+      // with --json an error goes to stdout
+      expect(r.exitCode, `${r.stderr}\n${r.stdout}`).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ id, status: 'ready' });
       expect(r.stderr).toContain('waiting for the catalog');
       await expectIntact(id);

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { FlixCommand, nameFlag } from '../lib/core/command.js';
+import { FlixCommand, viewerFlags } from '../lib/core/command.js';
 import { viewerOf } from '../lib/ops/viewer.js';
 import { renderSearch } from '../lib/ops/views/engage-view.js';
 import { search } from '../lib/player/client/viewer-api.js';
@@ -15,9 +15,7 @@ export default class Search extends FlixCommand {
   ];
   static override args = { query: Args.string({ description: 'what to search for', required: true }) };
   static override flags = {
-    name: nameFlag,
-    user: Flags.string({ char: 'u', description: 'search as this user (its token file)' }),
-    token: Flags.string({ description: 'API token (default: the --user token file)' }),
+    ...viewerFlags,
     genre: Flags.string({ char: 'g', description: 'only titles of this genre' }),
     year: Flags.integer({ char: 'y', description: 'only titles of this release year', min: 1870, max: 2100 }),
     limit: Flags.integer({ char: 'l', description: 'most hits to show', default: 20, min: 1, max: 50 }),

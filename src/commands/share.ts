@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { FlixCommand, nameFlag } from '../lib/core/command.js';
+import { FlixCommand, viewerFlags } from '../lib/core/command.js';
 import { FlixError } from '../lib/core/errors.js';
 import { viewerOf } from '../lib/ops/viewer.js';
 import { terminalSafe } from '../lib/ops/views/engage-view.js';
@@ -17,9 +17,7 @@ export default class Share extends FlixCommand {
   ];
   static override args = { title: Args.string({ description: 'title name or id', required: true }) };
   static override flags = {
-    name: nameFlag,
-    user: Flags.string({ char: 'u', description: 'share as this user (its token file)' }),
-    token: Flags.string({ description: 'API token (default: the --user token file)' }),
+    ...viewerFlags,
     expires: Flags.string({
       description: 'how long the link stays valid (at most 30d)',
       default: '7d',

@@ -1,5 +1,5 @@
-import { Args, Flags } from '@oclif/core';
-import { FlixCommand, nameFlag } from '../lib/core/command.js';
+import { Args } from '@oclif/core';
+import { FlixCommand, viewerFlags } from '../lib/core/command.js';
 import { viewerOf } from '../lib/ops/viewer.js';
 import { renderStats } from '../lib/ops/views/engage-view.js';
 import { titleStats } from '../lib/player/client/viewer-api.js';
@@ -13,11 +13,7 @@ export default class Stats extends FlixCommand {
     '<%= config.bin %> stats big-trip-3fa9c2 --user alice --json',
   ];
   static override args = { title: Args.string({ description: 'title name or id', required: true }) };
-  static override flags = {
-    name: nameFlag,
-    user: Flags.string({ char: 'u', description: 'as this user (its token file)' }),
-    token: Flags.string({ description: 'API token (default: the --user token file)' }),
-  };
+  static override flags = viewerFlags;
 
   async run() {
     const { args, flags } = await this.parse(Stats);

@@ -47,3 +47,24 @@ export function httpCall(
     req.end(opts.body);
   });
 }
+
+/**
+ * A JSON API call through the ELB as a viewer makes it; the gateway's own 429 (the shared
+ * cluster allows 5 requests a second per user) is waited out, any other answer returned.
+ */
+export async function viewerApi(
+  elb: string,
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+): Promise<Answer> {
+  for (;;) {
+    const r = await httpCall(elb, method, path, {
+      token,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (r.status !== 429 || r.json?.error?.code !== 'rate-limited') return r;
+    await new Promise((resolve) => setTimeout(resolve, 1000 * Number(r.headers['retry-after'] ?? 1)));
+  }
+}

@@ -1,5 +1,5 @@
-import { Args, Flags } from '@oclif/core';
-import { FlixCommand, nameFlag } from '../../lib/core/command.js';
+import { Args } from '@oclif/core';
+import { FlixCommand, viewerFlags } from '../../lib/core/command.js';
 import { viewerOf } from '../../lib/ops/viewer.js';
 import { terminalSafe } from '../../lib/ops/views/engage-view.js';
 import { addComment } from '../../lib/player/client/viewer-api.js';
@@ -16,11 +16,7 @@ export default class CommentAdd extends FlixCommand {
     title: Args.string({ description: 'title name or id', required: true }),
     text: Args.string({ description: 'the comment', required: true }),
   };
-  static override flags = {
-    name: nameFlag,
-    user: Flags.string({ char: 'u', description: 'comment as this user (its token file)' }),
-    token: Flags.string({ description: 'API token (default: the --user token file)' }),
-  };
+  static override flags = viewerFlags;
 
   async run() {
     const { args, flags } = await this.parse(CommentAdd);

@@ -1,5 +1,5 @@
-import { Args, Flags } from '@oclif/core';
-import { FlixCommand, nameFlag } from '../../lib/core/command.js';
+import { Args } from '@oclif/core';
+import { FlixCommand, viewerFlags } from '../../lib/core/command.js';
 import { viewerOf } from '../../lib/ops/viewer.js';
 import { deleteComment } from '../../lib/player/client/viewer-api.js';
 
@@ -12,11 +12,7 @@ export default class CommentDelete extends FlixCommand {
     title: Args.string({ description: 'title name or id', required: true }),
     id: Args.string({ description: 'the comment id (from `flix comment list`)', required: true }),
   };
-  static override flags = {
-    name: nameFlag,
-    user: Flags.string({ char: 'u', description: 'as this user (its token file)' }),
-    token: Flags.string({ description: 'API token (default: the --user token file)' }),
-  };
+  static override flags = viewerFlags;
 
   async run() {
     const { args, flags } = await this.parse(CommentDelete);

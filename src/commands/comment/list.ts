@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { FlixCommand, nameFlag } from '../../lib/core/command.js';
+import { FlixCommand, viewerFlags } from '../../lib/core/command.js';
 import { FlixError } from '../../lib/core/errors.js';
 import { viewerOf } from '../../lib/ops/viewer.js';
 import { renderComments } from '../../lib/ops/views/engage-view.js';
@@ -16,9 +16,7 @@ export default class CommentList extends FlixCommand {
   ];
   static override args = { title: Args.string({ description: 'title name or id', required: true }) };
   static override flags = {
-    name: nameFlag,
-    user: Flags.string({ char: 'u', description: 'as this user (its token file)' }),
-    token: Flags.string({ description: 'API token (default: the --user token file)' }),
+    ...viewerFlags,
     limit: Flags.integer({ char: 'l', description: 'comments per page', default: 20, min: 1, max: 100 }),
     page: Flags.integer({ char: 'p', description: 'page number, 1 = newest', default: 1, min: 1 }),
     cursor: Flags.string({ description: "start after this cursor (a page's `next`)", exclusive: ['page'] }),

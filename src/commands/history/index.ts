@@ -1,5 +1,4 @@
-import { Flags } from '@oclif/core';
-import { FlixCommand, nameFlag } from '../../lib/core/command.js';
+import { FlixCommand, viewerFlags } from '../../lib/core/command.js';
 import { viewerOf } from '../../lib/ops/viewer.js';
 import { renderHistory } from '../../lib/ops/views/engage-view.js';
 import { history } from '../../lib/player/client/viewer-api.js';
@@ -13,11 +12,7 @@ export default class History extends FlixCommand {
     '<%= config.bin %> history --user alice',
     '<%= config.bin %> history --user alice --json',
   ];
-  static override flags = {
-    name: nameFlag,
-    user: Flags.string({ char: 'u', description: 'whose history (its token file)' }),
-    token: Flags.string({ description: 'API token (default: the --user token file)' }),
-  };
+  static override flags = viewerFlags;
 
   async run() {
     const { flags } = await this.parse(History);

@@ -75,3 +75,14 @@ export const edgeZoneFlag = Flags.string({
   description: "only this zone's edge (default: every zone)",
   helpValue: 'ZONE',
 });
+
+/** --name, --user and --token: who a viewer command acts as (`flix users create` keeps the token). */
+export const viewerFlags = {
+  name: nameFlag,
+  user: Flags.string({ char: 'u', description: 'as this user (its token file from `flix users create`)' }),
+  token: Flags.string({ description: 'API token (default: the --user token file)' }),
+};
+
+/** The description of `flix like`, `dislike` and `unvote`. */
+export const voteDescription =
+  "Votes through the ELB and gateway; the answer has the title's new counts and says whether anything changed.\n\nExit codes: 0 done (or already so), 2 bad flags or no/invalid token, 7 cluster not running, 8 the API failed, 13 not licensed in your region, 15 no such title.";

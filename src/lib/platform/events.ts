@@ -71,3 +71,22 @@ export async function connectServiceClients(
   await c.connect();
   return { kafka, producer, consumer: c };
 }
+
+/**
+ * A consumer of `groupId` on `subscribe` (from the beginning for a new group), topics ensured:
+ * what a service that only reads events needs. Every instance joins the one group, so each event
+ * is handled once and a restarted group resumes at its committed offsets.
+ */
+export async function groupConsumer(
+  endpoints: ClusterEndpoints,
+  clientId: string,
+  groupId: string,
+  subscribe: string[],
+): Promise<Consumer> {
+  const kafka = kafkaFor(endpoints, clientId);
+  await ensureTopics(kafka);
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 3000 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: subscribe, fromBeginning: true });
+  return consumer;
+}

@@ -128,6 +128,41 @@ async function secureAccounts(root: mysql.Connection, secrets: ClusterSecrets): 
     secrets.mysqlPassword,
   ]);
   await root.query(`ALTER USER ?@'127.0.0.1' IDENTIFIED BY ?`, [FLIX_USER, secrets.mysqlPassword]);
-  await root.query(`REVOKE ALL PRIVILEGES, GRANT OPTION FROM ?@'127.0.0.1'`, [FLIX_USER]);
-  await root.query(`GRANT ${FLIX_PRIVILEGES} ON \`${FLIX_DATABASE}\`.* TO ?@'127.0.0.1'`, [FLIX_USER]);
+  // revoked and granted again only when they differ: between the two statements the account has
+  // no privileges, and every restart would fail the queries that land in that moment
+  const [grants] = await root.query<mysql.RowDataPacket[]>(`SHOW GRANTS FOR ?@'127.0.0.1'`, [FLIX_USER]);
+  if (!hasExactlyFlixPrivileges(grants.map((g) => String(Object.values(g)[0])))) {
+    await root.query(`REVOKE ALL PRIVILEGES, GRANT OPTION FROM ?@'127.0.0.1'`, [FLIX_USER]);
+    await root.query(`GRANT ${FLIX_PRIVILEGES} ON \`${FLIX_DATABASE}\`.* TO ?@'127.0.0.1'`, [FLIX_USER]);
+  }
+}
+
+/**
+ * Whether `SHOW GRANTS` lines give the flix account what it should have and nothing else: the
+ * USAGE line (its password) and FLIX_PRIVILEGES on the flix database. Pure.
+ */
+export function hasExactlyFlixPrivileges(lines: string[]): boolean {
+  const want = FLIX_PRIVILEGES.split(',')
+    .map((p) => p.trim())
+    .sort()
+    .join(', ');
+  let onDatabase = false;
+  for (const line of lines) {
+    const m = /^GRANT (.+) ON (\S+) TO /.exec(line);
+    if (!m) return false;
+    const [, privileges, target] = m as unknown as [string, string, string];
+    if (/WITH GRANT OPTION/.test(line)) return false;
+    if (target === '*.*' && privileges === 'USAGE') continue;
+    if (target.replace(/`/g, '') !== `${FLIX_DATABASE}.*`) return false;
+    if (
+      privileges
+        .split(',')
+        .map((p) => p.trim())
+        .sort()
+        .join(', ') !== want
+    )
+      return false;
+    onDatabase = true;
+  }
+  return onDatabase;
 }

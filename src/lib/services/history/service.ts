@@ -1,5 +1,5 @@
 import { EvCache } from '../../platform/evcache.js';
-import { ensureTopics, kafkaFor, topics } from '../../platform/events.js';
+import { groupConsumer, topics } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { HttpError, Router } from '../../platform/http/router.js';
 import { compactHistory } from './compaction.js';
@@ -23,15 +23,9 @@ export async function startHistoryService(ctx: ServiceContext): Promise<ServiceH
   const compactAfterMs = Number(ctx.component.settings.compactAfterSeconds ?? 7 * 86_400) * 1000;
   const counts = { events: 0, refused: 0, reads: 0, compactions: 0, compactedRows: 0 };
 
-  const kafka = kafkaFor(ctx.endpoints, ctx.component.name);
-  await ensureTopics(kafka);
-  const consumer = kafka.consumer({
-    groupId: 'flix-history',
-    sessionTimeout: 10_000,
-    heartbeatInterval: 3000,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topics.viewingHeartbeats.name], fromBeginning: true });
+  const consumer = await groupConsumer(ctx.endpoints, ctx.component.name, 'flix-history', [
+    topics.viewingHeartbeats.name,
+  ]);
   await consumer.run({
     // a failed write throws: kafkajs retries the batch from the last resolved offset
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {

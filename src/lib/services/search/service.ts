@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mysqlPool } from '../../engines/mysql/client.js';
-import { ensureTopics, kafkaFor, topics } from '../../platform/events.js';
+import { groupConsumer, topics } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { REGION_HEADER, Router, validate } from '../../platform/http/router.js';
 import { isolation } from '../../platform/resilience/index.js';
@@ -51,18 +51,10 @@ export async function startSearchService(ctx: ServiceContext): Promise<ServiceHa
     return indexMade;
   };
   void indexReady().catch(() => {});
-  const kafka = kafkaFor(ctx.endpoints, ctx.component.name);
-  await ensureTopics(kafka);
-  const consumer = kafka.consumer({
-    groupId: 'flix-search-indexer',
-    sessionTimeout: 10_000,
-    heartbeatInterval: 3000,
-  });
-  await consumer.connect();
-  await consumer.subscribe({
-    topics: [topics.titlePublished.name, topics.titleDeleted.name],
-    fromBeginning: true,
-  });
+  const consumer = await groupConsumer(ctx.endpoints, ctx.component.name, 'flix-search-indexer', [
+    topics.titlePublished.name,
+    topics.titleDeleted.name,
+  ]);
   await consumer.run({
     eachMessage: async ({ message, heartbeat }) => {
       const id = message.key?.toString();
