@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { FlixCommand, viewerFlags } from '../lib/core/command.js';
+import { parseDurationSeconds } from '../lib/core/durations.js';
 import { FlixError } from '../lib/core/errors.js';
 import { viewerOf } from '../lib/ops/viewer.js';
 import { terminalSafe } from '../lib/ops/views/engage-view.js';
-import { parseMediaDuration } from '../lib/player/client/throttle.js';
 import { share } from '../lib/player/client/viewer-api.js';
 
 export default class Share extends FlixCommand {
@@ -27,11 +27,9 @@ export default class Share extends FlixCommand {
 
   async run() {
     const { args, flags } = await this.parse(Share);
-    const text = flags.expires.trim();
-    const days = /^(\d+(?:\.\d+)?)d$/.exec(text);
-    const seconds = Math.round(days ? Number(days[1]) * 86_400 : parseMediaDuration(text));
+    const seconds = parseDurationSeconds(flags.expires);
     if (seconds < 60 || seconds > 30 * 86_400)
-      throw new FlixError(`--expires ${text}: a link lives from 1 minute to 30 days`, {
+      throw new FlixError(`--expires ${flags.expires}: a link lives from 1 minute to 30 days`, {
         code: 'usage',
         nextStep: 'write it like 7d, 12h or 30m',
       });

@@ -1,9 +1,8 @@
 import { Flags } from '@oclif/core';
 import { FlixCommand, nameFlag } from '../../lib/core/command.js';
-import { FlixError } from '../../lib/core/errors.js';
+import { parseDurationSeconds } from '../../lib/core/durations.js';
 import { resolveClusterName } from '../../lib/core/paths.js';
 import { compactHistoryNow } from '../../lib/ops/history.js';
-import { parseMediaDuration } from '../../lib/player/client/throttle.js';
 
 export default class HistoryCompact extends FlixCommand {
   static override summary =
@@ -25,18 +24,7 @@ export default class HistoryCompact extends FlixCommand {
 
   async run() {
     const { flags } = await this.parse(HistoryCompact);
-    const text = flags['older-than'].trim();
-    const days = /^(\d+(?:\.\d+)?)d$/.exec(text);
-    const seconds = days
-      ? Number(days[1]) * 86_400
-      : text === '0s' || text === '0'
-        ? 0
-        : parseMediaDuration(text);
-    if (!(seconds >= 0))
-      throw new FlixError(`--older-than ${text} is not an age`, {
-        code: 'usage',
-        nextStep: 'write it like 30d, 12h or 0s',
-      });
+    const seconds = parseDurationSeconds(flags['older-than']);
     const result = await compactHistoryNow(
       resolveClusterName(flags.name),
       seconds,

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { parseDurationSeconds } from '../core/durations.js';
 import { FlixError } from '../core/errors.js';
 import { userTokenFile } from '../core/paths.js';
 import { parseRegion } from '../core/regions.js';
@@ -19,18 +20,11 @@ export async function saveUserToken(cluster: string, user: string, token: string
   return file;
 }
 
-/** `30d`, `12h`, `15m`, `90s` or a number of seconds. */
+/** A token's lifetime: `30d`, `12h`, `15m`, `90s` or a number of seconds, at least 1 s. */
 export function parseTtl(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(s|m|h|d)?$/.exec(text.trim());
-  if (!m) {
-    throw new FlixError(`'${text}' is not a duration`, {
-      code: 'usage',
-      nextStep: 'use e.g. 90s, 15m, 12h or 30d',
-    });
-  }
-  const n = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+  const n = parseDurationSeconds(text);
   if (n < 1) throw new FlixError('a token lives at least 1 s', { code: 'usage' });
-  return Math.round(n);
+  return n;
 }
 
 export interface CreatedUser {

@@ -1,4 +1,4 @@
-import { HttpError, type ServiceRequest } from '../../platform/http/router.js';
+import { HttpError, REGION_HEADER, type ServiceRequest } from '../../platform/http/router.js';
 import { type ServiceClient, UpstreamError } from '../../platform/service-client.js';
 
 /**
@@ -87,22 +87,23 @@ export function titleKey(title: string): string {
 
 /**
  * The title a request names (`:title`, an id or a name), as the catalog shows it to the caller's
- * user and region: 404 `unknown-title` when there is none, 451 `not-licensed` when `playable` is
+ * user and region (the gateway's headers): 404 `unknown-title` when there is none, 451 `not-licensed` when `playable` is
  * asked and it is not licensed there, 503 when the catalog cannot answer.
  */
 export async function titleForRequest(
   services: ServiceClient,
   req: ServiceRequest,
-  opts: { playable: boolean; region: string | null },
+  opts: { playable: boolean },
 ): Promise<CatalogTitle & { licensed: boolean }> {
   const name = req.params.title as string;
+  const region = (req.headers[REGION_HEADER] as string | undefined) ?? null;
   let answer: { status: number; body: CatalogTitle & { licensed: boolean } };
   try {
     answer = await services.call('catalog', {
       path: `/v1/titles/${encodeURIComponent(name)}`,
       trace: req.trace,
       userId: req.userId,
-      region: opts.region,
+      region,
     });
   } catch (e) {
     throw new HttpError(

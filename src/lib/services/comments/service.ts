@@ -1,12 +1,5 @@
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
-import {
-  HttpError,
-  REGION_HEADER,
-  Router,
-  reply,
-  type ServiceRequest,
-  validate,
-} from '../../platform/http/router.js';
+import { HttpError, Router, reply, type ServiceRequest, validate } from '../../platform/http/router.js';
 import { OPERATOR } from '../../platform/internal-auth.js';
 import { isolation } from '../../platform/resilience/index.js';
 import { titleForRequest } from '../catalog/contract.js';
@@ -35,10 +28,7 @@ export async function startCommentsService(ctx: ServiceContext): Promise<Service
   const counts = { added: 0, listed: 0, deleted: 0, rateLimited: 0 };
 
   const titleFor = (req: ServiceRequest, playable: boolean) =>
-    titleForRequest(ctx.services, req, {
-      playable,
-      region: (req.headers[REGION_HEADER] as string | undefined) ?? null,
-    });
+    titleForRequest(ctx.services, req, { playable });
   const needUser = (req: ServiceRequest): string => {
     if (!req.userId)
       throw new HttpError(401, 'missing-user', "comments are a user's; call through the gateway");

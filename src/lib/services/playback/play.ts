@@ -56,6 +56,14 @@ interface SteeredEdge {
 }
 
 /** Who a play is for and in which trace: what every dependency call carries. */
+function callerOf(req: ServiceRequest): Caller {
+  return {
+    userId: requireUser(req.userId),
+    region: (req.headers[REGION_HEADER] as string | undefined) ?? null,
+    trace: req.trace,
+  };
+}
+
 interface Caller {
   userId: string;
   region: string | null;
@@ -118,11 +126,7 @@ export class Playback {
   /** POST /v1/play */
   async play(req: ServiceRequest): Promise<PlayAnswer> {
     const body = validate(playRequestSchema, req.body);
-    const caller: Caller = {
-      userId: requireUser(req.userId),
-      region: (req.headers[REGION_HEADER] as string | undefined) ?? null,
-      trace: req.trace,
-    };
+    const caller = callerOf(req);
     const degraded: string[] = [];
     const [plan, title] = await Promise.all([
       this.checkSubscription(caller, {
@@ -291,11 +295,7 @@ export class Playback {
   /** POST /v1/shares {title, expiresInSeconds?}: a signed link to a title the caller may play. */
   async share(req: ServiceRequest) {
     const body = validate(shareRequestSchema, req.body);
-    const caller: Caller = {
-      userId: requireUser(req.userId),
-      region: (req.headers[REGION_HEADER] as string | undefined) ?? null,
-      trace: req.trace,
-    };
+    const caller = callerOf(req);
     const title = await this.licensedTitle(caller, body.title);
     const expiresAt = Math.floor(Date.now() / 1000) + body.expiresInSeconds;
     const token = signShare(this.d.shareKey, { titleId: title.id, sharedBy: caller.userId, expiresAt });
@@ -313,11 +313,7 @@ export class Playback {
    * not signed here or was changed, 410 `share-expired`, and the title's licence for the caller.
    */
   async openShare(req: ServiceRequest) {
-    const caller: Caller = {
-      userId: requireUser(req.userId),
-      region: (req.headers[REGION_HEADER] as string | undefined) ?? null,
-      trace: req.trace,
-    };
+    const caller = callerOf(req);
     const check = verifyShare(this.d.shareKey, req.params.token as string);
     if (!check.ok) {
       this.counts.refused++;

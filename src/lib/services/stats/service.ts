@@ -1,13 +1,6 @@
 import { EvCache } from '../../platform/evcache.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
-import {
-  HttpError,
-  REGION_HEADER,
-  Router,
-  reply,
-  type ServiceRequest,
-  validate,
-} from '../../platform/http/router.js';
+import { HttpError, Router, reply, type ServiceRequest, validate } from '../../platform/http/router.js';
 import { isolation } from '../../platform/resilience/index.js';
 import { type CatalogTitle, titleForRequest } from '../catalog/contract.js';
 import {
@@ -44,11 +37,7 @@ export async function startStatsService(ctx: ServiceContext): Promise<ServiceHan
   const countsKey = (id: string) => `stats:${id}`;
 
   const titleFor = (req: ServiceRequest, playable: boolean) =>
-    titleForRequest(ctx.services, req, {
-      playable,
-      region: (req.headers[REGION_HEADER] as string | undefined) ?? null,
-    });
-
+    titleForRequest(ctx.services, req, { playable });
   const readCounts = (titleId: string) =>
     cassandra.execute(
       async () =>
