@@ -79,6 +79,7 @@ describe('a native CI cluster', () => {
           'stats',
           'comments',
           'history',
+          'uploads',
           'gateway',
         ].flatMap((svc) => [`${svc}-a-1`, `${svc}-b-1`]),
         'elb-1',

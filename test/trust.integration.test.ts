@@ -344,7 +344,7 @@ describe('trust boundaries', () => {
   describe('nothing inside the cluster answers a stranger', () => {
     it('answers every service port without the cluster token with 401, /health aside', async () => {
       const flixServices = components.filter((c) =>
-        /^(discovery|users|catalog|playback|steering|recommendations|search|stats|comments|history|gateway|orchestrator|transcoder)-/.test(
+        /^(discovery|users|catalog|playback|steering|recommendations|search|stats|comments|history|uploads|gateway|orchestrator|transcoder)-/.test(
           c.name,
         ),
       );

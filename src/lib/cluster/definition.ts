@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { FlixError } from '../core/errors.js';
 import { builtinClustersDir } from '../core/paths.js';
 import { isRegion } from '../core/regions.js';
+import { parseSize } from '../core/sizes.js';
 
 /**
  * A cluster definition (cluster/*.yaml): zones, restart policy, timeouts and, per engine, whether
@@ -183,6 +184,14 @@ const schema = z.strictObject({
           .min(60)
           .max(3650 * 86_400)
           .default(30 * 86_400),
+      }),
+      uploads: zoneService({
+        // largest single upload of a viewer (the origin copies it in one request: at most 5g)
+        maxBytes: heap.refine((v) => parseSize(v) <= 5 * 1024 ** 3, 'at most 5g').default('2g'),
+        // uploads one viewer may start in any 24 hours (refused ones do not count)
+        perDay: z.number().int().min(1).max(100_000).default(20),
+        // bytes one viewer may upload in any 24 hours
+        bytesPerDay: heap.default('10g'),
       }),
       comments: zoneService({
         // longest comment, in characters

@@ -43,6 +43,8 @@ describe('cluster plan', () => {
       'comments-b-1',
       'history-a-1',
       'history-b-1',
+      'uploads-a-1',
+      'uploads-b-1',
       'gateway-a-1',
       'gateway-b-1',
       'elb-1',

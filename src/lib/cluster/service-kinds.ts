@@ -20,6 +20,7 @@ export type ServiceId =
   | 'stats'
   | 'comments'
   | 'history'
+  | 'uploads'
   | 'gateway'
   | 'elb';
 
@@ -75,9 +76,9 @@ export const serviceCatalog: Record<ServiceId, ServiceInfo> = {
   ),
   catalog: info(
     'catalog',
-    'title metadata and regional licences (MySQL, read through EVCache)',
+    'title metadata and regional licences (MySQL, read through EVCache); deletes titles',
     'zone',
-    ['mysql', 'memcached'],
+    ['mysql', 'memcached', 'origin', 'kafka'],
     ['discovery'],
     true,
   ),
@@ -134,6 +135,14 @@ export const serviceCatalog: Record<ServiceId, ServiceInfo> = {
     'viewing history: heartbeats from Kafka into Cassandra (last write wins), live and compressed',
     'zone',
     ['cassandra', 'kafka', 'memcached'],
+    ['discovery'],
+    true,
+  ),
+  uploads: info(
+    'uploads',
+    "viewers' resumable uploads (tus), parts stored in the origin; validated, then ingested as the uploader's title",
+    'zone',
+    ['mysql', 'origin', 'kafka'],
     ['discovery'],
     true,
   ),

@@ -5,3 +5,5 @@
 export const originRegion = 'us-east-1';
 /** The bucket the origin serves and the edges proxy. */
 export const originBucket = 'flix-origin';
+/** Viewers' resumable uploads while they arrive (the uploads service's tus store), beside the origin's. */
+export const uploadsBucket = 'flix-uploads';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Producer } from 'kafkajs';
 import type { ClusterEndpoints } from '../cluster/endpoints.js';
@@ -8,10 +8,10 @@ import { FlixError } from '../core/errors.js';
 import { parseRegionList } from '../core/regions.js';
 import { type Db, mysqlPool } from '../engines/mysql/client.js';
 import { originClient } from '../engines/origin/client.js';
-import { type MultipartProgress, multipartUpload } from '../engines/origin/objects.js';
+import type { MultipartProgress } from '../engines/origin/objects.js';
 import { MediaError } from '../media/errors.js';
 import { validateSource } from '../media/source-check.js';
-import { ensureTopics, kafkaFor, publishEvent, topics } from '../platform/events.js';
+import { ensureTopics, kafkaFor } from '../platform/events.js';
 import { backoffMs, isTransient } from '../platform/outage.js';
 import { runningClusterEndpoints } from '../runtime/index.js';
 import { checkTitleName, titleId as makeTitleId, titleKey } from '../services/catalog/contract.js';
@@ -20,10 +20,14 @@ import {
   findTitleByKey,
   getTitle,
   insertTitle,
-  markUploaded,
-  setUploadId,
   type TitleRow,
 } from '../services/catalog/store.js';
+import {
+  announceUpload,
+  originalKey,
+  SourceChangedError,
+  storeOriginal,
+} from '../services/orchestrator/intake.js';
 import { ensureIngestSchema, getJob, listTasks } from '../services/orchestrator/store.js';
 
 /** Everything a command needs to talk to a running cluster's data plane. */
@@ -81,12 +85,6 @@ export interface IngestRequest {
 }
 
 export type UploadProgress = MultipartProgress & { titleId: string };
-
-/** The original's key: ASCII whatever the file's name (an extension in another script becomes .bin). */
-export const originalKey = (id: string, file: string) => {
-  const ext = extname(file).toLowerCase();
-  return `originals/${id}/source${/^\.[a-z0-9]{1,10}$/.test(ext) ? ext : '.bin'}`;
-};
 
 /** A request's title, genres and regions as they will be stored, or a usage error saying what is wrong. */
 export function checkIngestRequest(req: IngestRequest): IngestRequest {
@@ -187,7 +185,7 @@ export async function resumeUpload(
     });
   }
   if (t.status !== 'uploading') {
-    if (t.status === 'uploaded') await announce(plane, t.id, t.sourceKey); // the event may have been lost
+    if (t.status === 'uploaded') await announceUpload(plane, t.id, t.sourceKey); // the event may have been lost
     return t;
   }
   if (opts.file)
@@ -201,40 +199,24 @@ async function uploadAndAnnounce(
   id: string,
   opts: { onProgress?: (p: UploadProgress) => void; signal?: AbortSignal },
 ): Promise<void> {
-  const t = (await getTitle(plane.db, id)) as TitleRow;
-  let result: Awaited<ReturnType<typeof multipartUpload>>;
   try {
-    result = await multipartUpload(plane.s3, t.sourceKey, t.sourceFile, {
-      uploadId: t.uploadId ?? undefined,
-      onUploadId: (uploadId) => setUploadId(plane.db, id, uploadId),
+    await storeOriginal(plane, id, {
       onProgress: (p) => opts.onProgress?.({ ...p, titleId: id }),
       signal: opts.signal,
     });
   } catch (e) {
+    if (e instanceof SourceChangedError) {
+      throw new FlixError(e.message, {
+        code: 'invalidInput',
+        nextStep: `\`flix titles delete ${id}\` and ingest the file again`,
+      });
+    }
+    if (e instanceof FlixError) throw e;
     throw new FlixError(`upload of ${id} interrupted: ${(e as Error).message}`, {
       code: 'jobFailed',
       nextStep: `\`flix ingest --resume ${id}\` continues where it stopped (stored parts are kept)`,
     });
   }
-  if (result.bytes !== t.sourceBytes) {
-    throw new FlixError(
-      `${t.sourceFile} changed while it was being ingested (${t.sourceBytes} → ${result.bytes} bytes)`,
-      {
-        code: 'invalidInput',
-        nextStep: `\`flix titles delete ${id}\` and ingest the file again`,
-      },
-    );
-  }
-  await markUploaded(plane.db, id, result.etag);
-  await announce(plane, id, t.sourceKey);
-}
-
-async function announce(plane: DataPlane, id: string, sourceKey: string): Promise<void> {
-  await publishEvent(await plane.producer(), topics.titleUploaded.name, id, {
-    type: 'title.uploaded',
-    titleId: id,
-    sourceKey,
-  });
 }
 
 export interface TitleProgress {

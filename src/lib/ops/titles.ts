@@ -3,10 +3,9 @@ import { clusterSecrets } from '../cluster/secrets.js';
 import { FlixError } from '../core/errors.js';
 import { signedTitleUrl } from '../engines/edge/signing.js';
 import { jsonColumn } from '../engines/mysql/client.js';
-import { abortMultipart, deletePrefix } from '../engines/origin/objects.js';
 import type { Ladder } from '../media/ladder.js';
-import { publishEvent, topics } from '../platform/events.js';
-import { deleteTitleRows, findTitle, setTitleStatus, type TitleRow } from '../services/catalog/store.js';
+import { removeTitle } from '../services/catalog/removal.js';
+import { findTitle, type TitleRow } from '../services/catalog/store.js';
 import { getJob, listObjects, listTasks, type ObjectRow } from '../services/orchestrator/store.js';
 import { type TitleDistribution, titleDistribution } from './edge-holdings.js';
 import type { DataPlane } from './ingest.js';
@@ -179,16 +178,5 @@ export async function deleteTitle(
   idOrName: string,
 ): Promise<{ id: string; objectsDeleted: number }> {
   const t = await resolveTitle(plane, idOrName);
-  await setTitleStatus(plane.db, t.id, 'deleting');
-  if (t.uploadId) await abortMultipart(plane.s3, t.sourceKey, t.uploadId);
-  let n = 0;
-  for (const prefix of [`titles/${t.id}/`, `work/${t.id}/`, `originals/${t.id}/`])
-    n += await deletePrefix(plane.s3, prefix);
-  await deleteTitleRows(plane.db, t.id);
-  // the search index (and any other reader of title events) drops it
-  await publishEvent(await plane.producer(), topics.titleDeleted.name, t.id, {
-    type: 'title.deleted',
-    titleId: t.id,
-  });
-  return { id: t.id, objectsDeleted: n };
+  return { id: t.id, objectsDeleted: await removeTitle(plane, t) };
 }

@@ -10,7 +10,11 @@ import { shareTokenOf } from '../services/playback/contract.js';
  * Who a viewer command acts as: the public API of the running cluster and a user's token (from
  * `--user`'s token file, or `--token`).
  */
-export async function viewerOf(flags: { name?: string; user?: string; token?: string }): Promise<Viewer> {
+export async function viewerOf(flags: {
+  name?: string;
+  user?: string;
+  token?: string;
+}): Promise<Viewer & { cluster: string }> {
   if (!flags.token && !flags.user) {
     throw new FlixError('say who is asking: --user <user> (or --token)', {
       code: 'usage',

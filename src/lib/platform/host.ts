@@ -128,7 +128,13 @@ export async function runService(
 
   const endpoints = endpointsFromPlan(clusterName, plan.components);
   const discovery = new DiscoveryClient({ endpoints, zone: component.zone, log, signer });
-  const services = new ServiceClient({ discovery, zone: component.zone, signer });
+  const services = new ServiceClient({
+    discovery,
+    zone: component.zone,
+    signer,
+    // an upload's request carries MiBs of a file, and its last one waits for the file's validation
+    isolation: { uploads: { timeoutMs: 120_000, maxConcurrent: 16 } },
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {

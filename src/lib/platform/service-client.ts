@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { DiscoveryClient, RegisteredInstance } from './discovery.js';
 import { ConnectError, type HttpAnswer, httpJson } from './http/client.js';
 import { readErrorBody } from './http/error-body.js';
@@ -36,6 +37,8 @@ export interface CallOptions {
   canary?: boolean;
   /** the answer's body as text, unparsed (for a proxy) */
   raw?: boolean;
+  /** a body streamed through instead of `body` (an upload's bytes; sent once, never retried elsewhere) */
+  stream?: Readable;
   signal?: AbortSignal;
 }
 
@@ -127,7 +130,8 @@ export class ServiceClient {
     // a refused connection (instance gone, lease not yet expired) is retried once elsewhere
     return retryElsewhere(candidates[0] as RegisteredInstance, {
       next: inOrder(candidates),
-      retryable: (error) => error instanceof ConnectError,
+      // a streamed body cannot be sent twice: what a refused connection took of it is gone
+      retryable: (error) => error instanceof ConnectError && !opts.stream,
       attempt: async (instance) => {
         const answer = await httpJson<T>(`${instance.url}${opts.path}`, {
           method: opts.method ?? 'GET',
@@ -135,6 +139,7 @@ export class ServiceClient {
           body: opts.body,
           signal,
           raw: opts.raw,
+          stream: opts.stream,
         });
         if (answer.status >= 500) {
           const message = readErrorBody(answer.body)?.message || `answered ${answer.status}`;

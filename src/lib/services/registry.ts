@@ -19,6 +19,7 @@ const mains: Record<ServiceId, () => Promise<ServiceMain>> = {
   stats: async () => (await import('./stats/service.js')).startStatsService,
   comments: async () => (await import('./comments/service.js')).startCommentsService,
   history: async () => (await import('./history/service.js')).startHistoryService,
+  uploads: async () => (await import('./uploads/service.js')).startUploadsService,
   gateway: async () => (await import('./gateway/service.js')).startGateway,
   elb: async () => (await import('./elb/service.js')).startElb,
 };

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import type { ComponentPlan } from '../../cluster/components.js';
 import { clusterSecrets } from '../../cluster/secrets.js';
 import { findBinary } from '../binaries.js';
-import { originBucket } from '../credentials.js';
+import { originBucket, uploadsBucket } from '../credentials.js';
 import type { EngineContext, EngineDriver } from '../driver.js';
 import { heapFlags, javaBinary } from '../java.js';
 import { renderTemplateFile } from '../template.js';
@@ -108,15 +108,17 @@ export const originDriver: EngineDriver = {
     };
   },
 
-  /** Ready when the origin answers S3 and holds the origin bucket (created on first start). */
+  /** Ready when the origin answers S3 and holds its buckets (created on first start). */
   async probe(c, ctx) {
     const s3 = originClient(c.endpoint, await clusterSecrets(ctx.clusterName));
     try {
-      try {
-        await s3.send(new HeadBucketCommand({ Bucket: originBucket }));
-      } catch (e) {
-        if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw e;
-        await s3.send(new CreateBucketCommand({ Bucket: originBucket }));
+      for (const Bucket of [originBucket, uploadsBucket]) {
+        try {
+          await s3.send(new HeadBucketCommand({ Bucket }));
+        } catch (e) {
+          if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw e;
+          await s3.send(new CreateBucketCommand({ Bucket }));
+        }
       }
     } finally {
       s3.destroy();

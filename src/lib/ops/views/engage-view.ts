@@ -3,6 +3,7 @@ import type { CommentPage } from '../../services/comments/contract.js';
 import type { HistoryAnswer } from '../../services/history/contract.js';
 import type { SearchAnswer } from '../../services/search/contract.js';
 import type { StatsAnswer, VoteAnswer } from '../../services/stats/contract.js';
+import type { UploadQuota, UploadView } from '../../services/uploads/contract.js';
 
 /** What viewers wrote, safe on a terminal: control and bidi-override characters shown as escapes. */
 export function terminalSafe(text: string): string {
@@ -80,4 +81,31 @@ export function renderHistory(h: HistoryAnswer): string {
       e.kept,
     ]),
   );
+}
+
+const mib = (b: number) => `${(b / 1024 ** 2).toFixed(1)} MiB`;
+
+export function renderUploads(
+  uploads: UploadView[],
+  quota?: UploadQuota & { used: { count: number; bytes: number } },
+): string {
+  const table =
+    uploads.length === 0
+      ? 'no uploads yet'
+      : renderTable(
+          ['upload', 'title', 'size', 'state', 'ingest', 'visibility', 'started'],
+          uploads.map((u) => [
+            u.id,
+            `${terminalSafe(u.title)}${u.titleId ? ` (${u.titleId})` : ''}`,
+            mib(u.bytes),
+            u.error ? `${u.state}: ${terminalSafe(u.error)}` : u.state,
+            u.titleStatus ?? '-',
+            u.visibility,
+            u.createdAt.replace('T', ' ').slice(0, 19),
+          ]),
+        );
+  if (!quota) return table;
+  return `${table}
+
+last 24 hours: ${quota.used.count} of ${quota.perDay} uploads, ${mib(quota.used.bytes)} of ${mib(quota.bytesPerDay)}; at most ${mib(quota.maxBytes)} each`;
 }

@@ -34,6 +34,15 @@ export class IngestProgressView {
     this.show(text);
   }
 
+  /** A viewer's upload through the API (`flix upload`): bytes the server has stored. */
+  sent(label: string, done: number, total: number): void {
+    const pct = total ? Math.floor((100 * done) / total) : 100;
+    const now = Date.now();
+    if (!this.tty && done !== total && now - this.lastPrint < 1000) return;
+    this.lastPrint = now;
+    this.show(`upload ${label}: ${pct}% ${formatBytes(done)} / ${formatBytes(total)}`);
+  }
+
   progress(p: TitleProgress): void {
     // a line for every stage that has finished, in order, also those finished between two polls
     for (const stage of stages) {

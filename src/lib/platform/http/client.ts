@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import type { Readable } from 'node:stream';
 
 /** One keep-alive agent per process for service-to-service calls (loopback; sockets are cheap). */
 export const keepAliveAgent = new Agent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 });
@@ -12,6 +13,8 @@ export interface HttpCall {
   agent?: false;
   /** leave the body as text, unparsed (a proxy passes it on as it is) */
   raw?: boolean;
+  /** a body streamed as it comes instead of `body` (its content-type and length are in `headers`) */
+  stream?: Readable;
 }
 
 export interface HttpAnswer<T = unknown> {
@@ -78,6 +81,9 @@ export function httpJson<T = unknown>(url: string, call: HttpCall = {}): Promise
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body as T, bytes: raw.length });
       });
     });
-    req.end(payload);
+    if (call.stream) {
+      call.stream.on('error', (e) => req.destroy(e));
+      call.stream.pipe(req);
+    } else req.end(payload);
   });
 }

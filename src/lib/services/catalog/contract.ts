@@ -16,6 +16,13 @@ export interface PublishedMedia {
   renditions: Array<{ name: string; width: number; height: number; bitrateKbps: number }>;
 }
 
+/**
+ * Who sees a title: `public` everyone (lists, search), `unlisted` whoever has its id or a link
+ * (never listed), `private` only its owner (and the operator).
+ */
+export const VISIBILITIES = ['public', 'unlisted', 'private'] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
+
 /** What the catalog serves about a ready title (cached in EVCache as it is). */
 export interface CatalogTitle extends PublishedMedia {
   id: string;
@@ -25,6 +32,14 @@ export interface CatalogTitle extends PublishedMedia {
   /** the regions it is licensed in (ISO codes; `*` = everywhere) */
   regions: string[];
   publishedAt: string | null;
+  /** the viewer who uploaded it; null for the operator's titles (absent in entries cached before uploads) */
+  owner?: string | null;
+  visibility?: Visibility;
+}
+
+/** Whether `userId` may see the title at all (a private title is its owner's alone). */
+export function mayView(t: Pick<CatalogTitle, 'owner' | 'visibility'>, userId: string | null): boolean {
+  return (t.visibility ?? 'public') !== 'private' || (userId !== null && t.owner === userId);
 }
 
 export function isLicensed(t: Pick<CatalogTitle, 'regions'>, region: string | null | undefined): boolean {

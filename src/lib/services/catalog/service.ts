@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
+import type { Producer } from 'kafkajs';
 import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import { mysqlPool, jsonColumn as parse } from '../../engines/mysql/client.js';
+import { originClient } from '../../engines/origin/client.js';
 import { EvCache } from '../../platform/evcache.js';
+import { ensureTopics, kafkaFor } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { HttpError, REGION_HEADER, Router, reply, validate } from '../../platform/http/router.js';
-import { type CatalogTitle, isLicensed, type PublishedMedia, titleKey } from './contract.js';
-import { countPlays, ensureCatalogSchema, ensurePopularitySchema, topTitles } from './store.js';
+import { OPERATOR } from '../../platform/internal-auth.js';
+import { type CatalogTitle, isLicensed, mayView, type PublishedMedia, titleKey } from './contract.js';
+import { removeTitle } from './removal.js';
+import { countPlays, ensureCatalogSchema, ensurePopularitySchema, getTitle, topTitles } from './store.js';
 
 const titleCounts = z.record(
   z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
@@ -20,11 +25,13 @@ const playCounts = z.strictObject({
 
 /**
  * The catalog service: title metadata and regional licences from MySQL, read through EVCache
- * (local zone first, written to every zone). Only ready titles are visible.
+ * (local zone first, written to every zone). Only ready titles are visible; a private one only
+ * to its owner.
  *
- *   GET  /v1/titles?limit=N          ready titles, most played first, with `licensed` for the caller
- *   GET  /v1/titles/:idOrName         one title (404 unknown or not ready)
- *   POST /v1/plays {counts: {titleId: n}, zones?: {zone: {titleId: n}}} count plays (popularity; playback sends batches)
+ *   GET    /v1/titles?limit=N          public ready titles, most played first, with `licensed` for the caller
+ *   GET    /v1/titles/:idOrName        one title (404 unknown, not ready, or another's private upload)
+ *   DELETE /v1/titles/:id              a viewer's own upload (or, for the operator, any title)
+ *   POST   /v1/plays {counts: {titleId: n}, zones?: {zone: {titleId: n}}} count plays (popularity; playback sends batches)
  */
 export async function startCatalogService(ctx: ServiceContext): Promise<ServiceHandle> {
   const db = mysqlPool(ctx.endpoints, ctx.secrets);
@@ -37,7 +44,7 @@ export async function startCatalogService(ctx: ServiceContext): Promise<ServiceH
   const loadTitle = async (id: string): Promise<CatalogTitle | null> => {
     counts.dbReads++;
     const [rows] = await db.query<RowDataPacket[]>(
-      `SELECT id, title, year, genres, regions, published, published_at FROM titles
+      `SELECT id, title, year, genres, regions, published, published_at, owner_id, visibility FROM titles
        WHERE id = ? AND status = 'ready' AND published IS NOT NULL`,
       [id],
     );
@@ -56,6 +63,30 @@ export async function startCatalogService(ctx: ServiceContext): Promise<ServiceH
       cappedManifests: media.cappedManifests ?? {},
       renditions: media.renditions,
       publishedAt: r.published_at ? new Date(r.published_at).toISOString() : null,
+      owner: r.owner_id ?? null,
+      visibility: r.visibility,
+    };
+  };
+
+  // deletions are rare: the origin client and the Kafka producer are made on the first one
+  let s3: ReturnType<typeof originClient> | null = null;
+  let producer: Promise<Producer> | null = null;
+  const removal = () => {
+    s3 ??= originClient(ctx.endpoints.origin as string, ctx.secrets);
+    return {
+      db,
+      s3,
+      producer: () => {
+        producer ??= (async () => {
+          const kafka = kafkaFor(ctx.endpoints, ctx.component.name);
+          await ensureTopics(kafka);
+          const p = kafka.producer({ allowAutoTopicCreation: false });
+          await p.connect();
+          return p;
+        })();
+        producer.catch(() => (producer = null));
+        return producer;
+      },
     };
   };
 
@@ -95,9 +126,29 @@ export async function startCatalogService(ctx: ServiceContext): Promise<ServiceH
     })
     .get('/v1/titles/:id', async (req) => {
       const t = await lookup(req.params.id as string);
-      if (!t) throw new HttpError(404, 'unknown-title', `no ready title ${JSON.stringify(req.params.id)}`);
+      // another's private upload is not there at all, as far as the caller can tell
+      if (!t || (req.caller !== OPERATOR && !mayView(t, req.userId)))
+        throw new HttpError(404, 'unknown-title', `no ready title ${JSON.stringify(req.params.id)}`);
       const region = req.headers[REGION_HEADER] as string | undefined;
       return { ...t, licensed: isLicensed(t, region) };
+    })
+    .delete('/v1/titles/:id', async (req) => {
+      const id = req.params.id as string;
+      const t = await getTitle(db, id);
+      const operator = req.caller === OPERATOR;
+      if (!t || (!operator && !mayView(t, req.userId)))
+        throw new HttpError(404, 'unknown-title', `no title ${JSON.stringify(id)}`);
+      if (!operator && (t.owner === null || t.owner !== req.userId)) {
+        throw new HttpError(
+          403,
+          'not-yours',
+          `${JSON.stringify(t.title)} is not your upload: only its uploader deletes it`,
+        );
+      }
+      const objectsDeleted = await removeTitle(removal(), t);
+      await cache.delete(`title:${t.id}`);
+      ctx.log('title deleted', { titleId: t.id, by: operator ? 'operator' : req.userId });
+      return { id: t.id, deleted: true, objectsDeleted };
     })
     .post('/v1/plays', async (req) => {
       const { counts, zones } = validate(playCounts, req.body);
@@ -115,6 +166,8 @@ export async function startCatalogService(ctx: ServiceContext): Promise<ServiceH
     router,
     async stop() {
       cache.close();
+      s3?.destroy();
+      if (producer) await (await producer.catch(() => null))?.disconnect();
       await db.end();
     },
     status: () => ({ ...counts, evcache: { zones: cache.zones(), ...cache.stats } }),

@@ -8,7 +8,7 @@ import {
   jsonColumn as parse,
   TEXT_COLLATION,
 } from '../../engines/mysql/client.js';
-import type { PublishedMedia } from './contract.js';
+import type { PublishedMedia, Visibility } from './contract.js';
 
 /**
  * The titles table: one row per title, the source of truth for its status (idempotent; run by
@@ -21,6 +21,8 @@ const titleCharsets = {
   source_key: ASCII,
   source_etag: ASCII,
   upload_id: ASCII,
+  owner_id: ASCII,
+  visibility: ASCII,
 };
 
 const schema = [
@@ -47,6 +49,10 @@ const schema = [
   ) DEFAULT CHARACTER SET utf8mb4 COLLATE ${TEXT_COLLATION}`,
   // data dirs made before the published media were kept with the title
   'ALTER TABLE titles ADD COLUMN IF NOT EXISTS published JSON NULL',
+  // viewers' uploads belong to their uploader (operator-ingested titles to nobody) and are shown
+  // as the uploader chose
+  `ALTER TABLE titles ADD COLUMN IF NOT EXISTS owner_id VARCHAR(64) ${ASCII} NULL`,
+  `ALTER TABLE titles ADD COLUMN IF NOT EXISTS visibility VARCHAR(8) ${ASCII} NOT NULL DEFAULT 'public'`,
 ];
 
 export async function ensureCatalogSchema(db: Db): Promise<void> {
@@ -81,6 +87,9 @@ export interface TitleRow {
   createdAt: Date;
   updatedAt: Date;
   publishedAt: Date | null;
+  /** the viewer who uploaded it through the API; null for the operator's titles */
+  owner: string | null;
+  visibility: Visibility;
 }
 
 function toTitle(r: RowDataPacket): TitleRow {
@@ -101,6 +110,8 @@ function toTitle(r: RowDataPacket): TitleRow {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     publishedAt: r.published_at,
+    owner: r.owner_id ?? null,
+    visibility: r.visibility ?? 'public',
   };
 }
 
@@ -111,11 +122,13 @@ export async function insertTitle(
     'id' | 'title' | 'year' | 'genres' | 'regions' | 'sourceFile' | 'sourceKey' | 'sourceBytes' | 'media'
   > & {
     titleKey: string;
+    owner?: string | null;
+    visibility?: Visibility;
   },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO titles (id, title, title_key, year, genres, regions, status, source_file, source_key, source_bytes, media)
-     VALUES (?, ?, ?, ?, ?, ?, 'uploading', ?, ?, ?, ?)`,
+    `INSERT INTO titles (id, title, title_key, year, genres, regions, status, source_file, source_key, source_bytes, media, owner_id, visibility)
+     VALUES (?, ?, ?, ?, ?, ?, 'uploading', ?, ?, ?, ?, ?, ?)`,
     [
       t.id,
       t.title,
@@ -127,6 +140,8 @@ export async function insertTitle(
       t.sourceKey,
       t.sourceBytes,
       JSON.stringify(t.media),
+      t.owner ?? null,
+      t.visibility ?? 'public',
     ],
   );
 }
@@ -232,7 +247,7 @@ export async function playsByZone(db: Db): Promise<Map<string, Record<string, nu
   return out;
 }
 
-/** The most popular ready titles, most played first (newest first among equals). */
+/** The most popular public ready titles, most played first (newest first among equals). */
 export async function topTitles(
   db: Db,
   limit: number,
@@ -241,7 +256,7 @@ export async function topTitles(
   const [rows] = await db.query(
     `SELECT t.id, t.title, COALESCE(s.plays, 0) AS plays FROM titles t
      LEFT JOIN title_stats s ON s.title_id = t.id
-     WHERE t.status = 'ready' ORDER BY plays DESC, t.published_at DESC LIMIT ?`,
+     WHERE t.status = 'ready' AND t.visibility = 'public' ORDER BY plays DESC, t.published_at DESC LIMIT ?`,
     [limit],
   );
   return (rows as Array<{ id: string; title: string; plays: number }>).map((r) => ({

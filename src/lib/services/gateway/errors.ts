@@ -7,7 +7,7 @@ import { errorBody } from '../../platform/http/error-body.js';
  */
 
 /** The statuses the gateway itself produces (upstream statuses pass through untouched). */
-export const GATEWAY_ERROR_STATUSES = [400, 401, 403, 404, 429, 451, 500, 503] as const;
+export const GATEWAY_ERROR_STATUSES = [400, 401, 403, 404, 413, 429, 451, 500, 503] as const;
 export type GatewayErrorStatus = (typeof GATEWAY_ERROR_STATUSES)[number];
 
 /** A response the gateway sends itself, without calling an upstream. */

@@ -5,6 +5,7 @@
  * decorate the response. Setting `ctx.response` short-circuits the remaining inbound and endpoint
  * filters (like fastify's "reply sent"); outbound filters still run.
  */
+import type { Readable } from 'node:stream';
 import type { TraceContext } from '../../platform/tracing.js';
 import type { GatewayResponse } from './errors.js';
 
@@ -62,6 +63,8 @@ export interface RequestContext {
   responseHeaders: Record<string, string>;
   /** The raw request body as the server adapter read it (undefined when there was none). */
   body?: Buffer;
+  /** A body streamed through unread (an upload's bytes): `bodySize` is its declared length. */
+  stream?: Readable;
   /** The parsed JSON body (set by request validation). */
   json?: unknown;
   /** Who answered upstream, when a call was made. */
@@ -94,6 +97,7 @@ export interface RequestInit {
   clientIp: string;
   bodySize?: number;
   body?: Buffer;
+  stream?: Readable;
   /** performance.now() when the request arrived (default: now) */
   startedAt?: number;
 }
@@ -117,6 +121,7 @@ export function createContext(init: RequestInit): RequestContext {
     bodySize: init.bodySize ?? init.body?.length ?? 0,
     responseHeaders: {},
     body: init.body,
+    stream: init.stream,
     startedAt: init.startedAt ?? performance.now(),
   };
 }

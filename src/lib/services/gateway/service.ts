@@ -12,6 +12,7 @@ import { createContext } from './filter.js';
 import { type VerifyToken, verdictOf } from './filters/auth.js';
 import { gatewayFilters } from './filters/index.js';
 import { upstreamFailureCode } from './filters/proxy.js';
+import { streamsBody } from './filters/routing.js';
 import { TokenCache } from './filters/token-cache.js';
 import { GatewayMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -111,7 +112,13 @@ export class GatewayHttp extends Router {
       if (path === '/_admin' || path.startsWith('/_admin/')) return await this.admin(req, res, path);
       const hasBody =
         req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-      const read: ReadBody = hasBody ? await readBody(req, this.options.maxBodyBytes) : { size: 0 };
+      // an upload's bytes go through as they come: neither buffered nor parsed
+      const stream = hasBody && streamsBody(path);
+      const read: ReadBody = stream
+        ? { size: Number(req.headers['content-length'] ?? 0) }
+        : hasBody
+          ? await readBody(req, this.options.maxBodyBytes)
+          : { size: 0 };
       const ctx = createContext({
         method: req.method ?? 'GET',
         path,
@@ -121,9 +128,12 @@ export class GatewayHttp extends Router {
         clientIp: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']),
         bodySize: read.size,
         body: read.body,
+        stream: stream ? req : undefined,
         startedAt,
       });
       await this.chain.run(ctx);
+      // refused before the proxy read it (a bad token, a limit): the bytes are drained
+      if (stream && !req.readableEnded && req.readableFlowing !== true) req.resume();
       const r = ctx.response ?? jsonError(404, 'no-route', `no route for ${ctx.method} ${path}`);
       const payload = ctx.encodedBody ?? r.body;
       const headers: Record<string, string | number> = { ...r.headers, ...ctx.responseHeaders };

@@ -60,6 +60,11 @@ describe('search queries', () => {
       region: 'us',
     });
     expect(sql.match(/title_key LIKE \?/g)).toHaveLength(4);
-    expect(params).toEqual(['big%', '% big%', 'trip%', '% trip%', 'drama', 2024, 'US', 5]);
+    expect(params).toEqual(['big%', '% big%', 'trip%', '% trip%', 'drama', 2024, 'US', 'u1', 5]);
+    expect(sql).toContain("(t.visibility = 'public' OR t.owner_id = ?)");
+    // an anonymous searcher finds only public titles
+    expect(fallbackSql(query({ q: 'big' }), { userId: null, region: null }).sql).toContain(
+      "t.visibility = 'public'",
+    );
   });
 });

@@ -107,6 +107,10 @@ export function fallbackSql(q: SearchQuery, who: Searcher): { sql: string; param
     where.push(`(JSON_CONTAINS(t.regions, '"*"') OR JSON_CONTAINS(t.regions, JSON_QUOTE(?)))`);
     params.push(who.region.toUpperCase());
   }
+  if (who.userId) {
+    where.push("(t.visibility = 'public' OR t.owner_id = ?)");
+    params.push(who.userId);
+  } else where.push("t.visibility = 'public'");
   params.push(q.limit);
   return {
     sql: `SELECT t.id, t.title, t.year, t.genres, COALESCE(s.plays, 0) AS plays FROM titles t

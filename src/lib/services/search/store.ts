@@ -48,7 +48,7 @@ export async function indexAllTitles(es: Client, db: Db): Promise<number> {
 export async function loadTitleDoc(db: Db, id: string): Promise<TitleDoc | null> {
   await ensurePopularitySchema(db);
   const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT t.title, t.year, t.genres, t.regions, t.published_at, COALESCE(s.plays, 0) AS plays
+    `SELECT t.title, t.year, t.genres, t.regions, t.published_at, t.visibility, t.owner_id, COALESCE(s.plays, 0) AS plays
      FROM titles t LEFT JOIN title_stats s ON s.title_id = t.id
      WHERE t.id = ? AND t.status = 'ready' AND t.published IS NOT NULL`,
     [id],
@@ -61,8 +61,8 @@ export async function loadTitleDoc(db: Db, id: string): Promise<TitleDoc | null>
     year: r.year ?? null,
     genres: (parse(r.genres) as string[]).map((g) => g.toLowerCase()),
     regions: (parse(r.regions) as string[]).map((x) => (x === '*' ? x : x.toUpperCase())),
-    visibility: 'public',
-    owner: null,
+    visibility: r.visibility ?? 'public',
+    owner: r.owner_id ?? null,
     popularity: Number(r.plays),
     publishedAt: r.published_at ? new Date(r.published_at).toISOString() : null,
   };

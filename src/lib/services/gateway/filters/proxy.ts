@@ -12,6 +12,29 @@ import type { Filter, RequestContext } from '../filter.js';
 /** The answer headers passed back from a service (besides the body's content-type). */
 const PASSED_HEADERS = ['cache-control', 'retry-after', 'location', 'etag', 'last-modified'] as const;
 
+/** The tus protocol's headers, passed both ways on a streamed (upload) route. */
+const TUS_REQUEST_HEADERS = [
+  'tus-resumable',
+  'upload-length',
+  'upload-offset',
+  'upload-metadata',
+  'upload-defer-length',
+  'upload-concat',
+  'content-type',
+  'content-length',
+] as const;
+const TUS_ANSWER_HEADERS = [
+  'tus-resumable',
+  'tus-version',
+  'tus-extension',
+  'tus-max-size',
+  'upload-offset',
+  'upload-length',
+  'upload-metadata',
+  'upload-expires',
+  'flix-title-id',
+] as const;
+
 /** The code of a 503 for an upstream call that failed with `error`. */
 export function upstreamFailureCode(error: unknown): 'circuit-open' | 'no-instance' | 'upstream-failed' {
   if (error instanceof BrokenCircuitError) return 'circuit-open';
@@ -82,7 +105,8 @@ export function proxyFilter(options: {
         trace: ctx.trace,
         userId: ctx.user?.id ?? null,
         region: ctx.user?.region ?? null,
-        headers: userHeaders(ctx),
+        headers: ctx.stream ? { ...userHeaders(ctx), ...tusHeaders(ctx) } : userHeaders(ctx),
+        stream: ctx.stream,
         canary: route.canary === true,
         // the answer goes back as it came: no parse and re-serialise on the hot path
         raw: true,
@@ -138,12 +162,21 @@ function userHeaders(ctx: RequestContext): Record<string, string> | undefined {
   return h;
 }
 
+function tusHeaders(ctx: RequestContext): Record<string, string> {
+  const h: Record<string, string> = {};
+  for (const name of TUS_REQUEST_HEADERS) {
+    const v = ctx.headers[name];
+    if (v !== undefined) h[name] = v;
+  }
+  return h;
+}
+
 function answer(ctx: RequestContext, result: CallResult<unknown>, started: number): void {
   ctx.upstream = { instance: result.instance, zone: result.zone, ms: performance.now() - started };
   const headers: Record<string, string> = {};
   const type = result.headers['content-type'];
   if (typeof type === 'string') headers['content-type'] = type;
-  for (const name of PASSED_HEADERS) {
+  for (const name of ctx.stream ? [...PASSED_HEADERS, ...TUS_ANSWER_HEADERS] : PASSED_HEADERS) {
     const v = result.headers[name];
     if (typeof v === 'string') headers[name] = v;
   }

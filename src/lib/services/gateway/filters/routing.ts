@@ -17,7 +17,15 @@ export const ROUTE_TABLE = [
   { name: 'comments', match: 'subtree', prefix: '/api/comments', service: 'comments' },
   { name: 'history', match: 'exact', prefix: '/api/history', service: 'history' },
   { name: 'shares', match: 'subtree', prefix: '/api/shares', service: 'playback' },
+  // tus: the body is a file's bytes, streamed through unread (and unbuffered)
+  { name: 'uploads', match: 'subtree', prefix: '/api/uploads', service: 'uploads', stream: true },
 ] as const;
+
+/** Whether requests to `path` carry a streamed body (an upload's bytes) rather than JSON. */
+export function streamsBody(path: string): boolean {
+  const entry = ROUTE_TABLE.find((e) => matches(path, e));
+  return entry !== undefined && 'stream' in entry && entry.stream;
+}
 
 export type RouteName = (typeof ROUTE_TABLE)[number]['name'];
 

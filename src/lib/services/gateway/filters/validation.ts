@@ -5,6 +5,9 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Longest path segment accepted (an id or a title name), after decoding. */
 export const MAX_SEGMENT_CHARS = 200;
+/** Largest streamed request (one PATCH of an upload; clients send files in chunks of a few MiB). */
+export const MAX_STREAM_BYTES = 64 * 1024 * 1024;
+
 /** Most path segments accepted. */
 export const MAX_SEGMENTS = 16;
 
@@ -44,19 +47,29 @@ export function declaresJson(contentType: string | undefined): boolean {
 
 /**
  * Inbound: refuses what no service should see — a body over `maxBodyBytes` (400
- * `body-too-large`), a declared JSON body that does not parse (400 `malformed-json`), a body that
+ * `body-too-large`; a streamed upload chunk over `maxStreamBytes`, 413), a declared JSON body that does not parse (400 `malformed-json`), a body that
  * is not JSON at all or a bad path parameter (400 `invalid-request`) — and parses the JSON body
  * once for the proxy.
  */
-export function validationFilter(options: { maxBodyBytes: number }): Filter {
+export function validationFilter(options: { maxBodyBytes: number; maxStreamBytes?: number }): Filter {
   const { maxBodyBytes } = options;
+  const maxStreamBytes = options.maxStreamBytes ?? MAX_STREAM_BYTES;
   return {
     name: 'request-validation',
     type: 'inbound',
     order: 20,
     shouldFilter: () => true,
     apply(ctx: RequestContext) {
-      if (ctx.bodySize > maxBodyBytes) {
+      if (ctx.stream && ctx.bodySize > maxStreamBytes) {
+        ctx.response = jsonError(
+          413,
+          'body-too-large',
+          `an upload request carries at most ${maxStreamBytes} bytes; send the file in smaller chunks`,
+          { maxStreamBytes },
+        );
+        return;
+      }
+      if (!ctx.stream && ctx.bodySize > maxBodyBytes) {
         ctx.response = jsonError(
           400,
           'body-too-large',
