@@ -1,6 +1,5 @@
 import { Args, Flags } from '@oclif/core';
 import { FlixCommand, viewerFlags } from '../../lib/core/command.js';
-import { FlixError } from '../../lib/core/errors.js';
 import { viewerUpload } from '../../lib/ops/upload.js';
 import { viewerOf } from '../../lib/ops/viewer.js';
 import { terminalSafe } from '../../lib/ops/views/engage-view.js';
@@ -38,6 +37,7 @@ export default class Upload extends FlixCommand {
     const view = this.jsonEnabled() ? null : new IngestProgressView();
     const abort = new AbortController();
     const onSigint = () => abort.abort();
+    let said = '';
     process.once('SIGINT', onSigint);
     try {
       const r = await viewerUpload(
@@ -57,7 +57,11 @@ export default class Upload extends FlixCommand {
           timeoutMs: flags.timeout * 1000,
           chunkBytes: flags['chunk-mib'] * 1024 * 1024,
           onProgress: (sent, total) => view?.sent(terminalSafe(args.file), sent, total),
-          onStatus: (u) => view?.line(`  ${u.titleId}: ${u.titleStatus ?? u.state}`),
+          onStatus: (u) => {
+            const now = `  ${u.titleId}: ${u.titleStatus ?? u.state}`;
+            if (now !== said) view?.line(now);
+            said = now;
+          },
           signal: abort.signal,
         },
       );
@@ -73,7 +77,6 @@ export default class Upload extends FlixCommand {
       return r;
     } catch (e) {
       view?.done();
-      if (e instanceof FlixError) throw e;
       throw e;
     } finally {
       process.off('SIGINT', onSigint);

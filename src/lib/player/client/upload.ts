@@ -79,6 +79,18 @@ export async function uploadFile(
       urlStorage: new JsonUrlStorage(opts.resumeFile),
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
+      // the service's refusals (a 4xx with a JSON error) are final; tus's own 409 (the offset moved
+      // on: another attempt's bytes arrived) and 423 (locked) are worth another try, as is a 5xx
+      onShouldRetry(error) {
+        const res = (error as DetailedError).originalResponse;
+        if (!res) return true;
+        const status = res.getStatus();
+        if (status === 423) return true;
+        if (status === 409) return !res.getBody().includes('"code"');
+        // the gateway's rate limit passes; the upload quota does not
+        if (status === 429) return !res.getBody().includes('upload-quota');
+        return status >= 500;
+      },
       onAfterResponse(req, res) {
         if (req.getMethod() === 'HEAD') resumedFrom = Number(res.getHeader('upload-offset') ?? 0);
       },
@@ -217,4 +229,14 @@ class JsonUrlStorage implements UrlStorage {
     await this.write(items);
     return key;
   }
+}
+
+/** DELETE /api/titles/:id: one's own upload, everything of it. */
+export function deleteMyTitle(
+  viewer: Viewer,
+  title: string,
+): Promise<{ id: string; deleted: true; objectsDeleted: number }> {
+  return viewerCall(viewer, `deleting '${title}'`, 'DELETE', `/api/titles/${encodeURIComponent(title)}`, {
+    title,
+  });
 }

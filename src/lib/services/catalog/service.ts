@@ -11,7 +11,7 @@ import { HttpError, REGION_HEADER, Router, reply, validate } from '../../platfor
 import { OPERATOR } from '../../platform/internal-auth.js';
 import { type CatalogTitle, isLicensed, mayView, type PublishedMedia, titleKey } from './contract.js';
 import { removeTitle } from './removal.js';
-import { countPlays, ensureCatalogSchema, ensurePopularitySchema, getTitle, topTitles } from './store.js';
+import { countPlays, ensureCatalogSchema, ensurePopularitySchema, findTitle, topTitles } from './store.js';
 
 const titleCounts = z.record(
   z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
@@ -30,7 +30,7 @@ const playCounts = z.strictObject({
  *
  *   GET    /v1/titles?limit=N          public ready titles, most played first, with `licensed` for the caller
  *   GET    /v1/titles/:idOrName        one title (404 unknown, not ready, or another's private upload)
- *   DELETE /v1/titles/:id              a viewer's own upload (or, for the operator, any title)
+ *   DELETE /v1/titles/:idOrName        a viewer's own upload (or, for the operator, any title)
  *   POST   /v1/plays {counts: {titleId: n}, zones?: {zone: {titleId: n}}} count plays (popularity; playback sends batches)
  */
 export async function startCatalogService(ctx: ServiceContext): Promise<ServiceHandle> {
@@ -134,7 +134,7 @@ export async function startCatalogService(ctx: ServiceContext): Promise<ServiceH
     })
     .delete('/v1/titles/:id', async (req) => {
       const id = req.params.id as string;
-      const t = await getTitle(db, id);
+      const t = await findTitle(db, id);
       const operator = req.caller === OPERATOR;
       if (!t || (!operator && !mayView(t, req.userId)))
         throw new HttpError(404, 'unknown-title', `no title ${JSON.stringify(id)}`);

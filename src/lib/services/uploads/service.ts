@@ -125,6 +125,8 @@ export async function startUploadsService(ctx: ServiceContext): Promise<ServiceH
         quota.maxBytes,
       );
       if (isRefusal(request)) throw tusError(request);
+      // said before any byte is sent; checked again when the title is made
+      if (await findTitleByKey(db, titleKey(request.title))) throw tusError(titleTaken(request.title));
       if (!(await reserveUpload(db, upload.id, userId, request, quota))) {
         throw tusError(
           quotaProblem(await quotaUse(db, userId), request.bytes, quota) ?? {
