@@ -69,6 +69,8 @@ describe('cluster plan', () => {
       'mysql',
       'memcached-a',
       'memcached-b',
+      'origin', // a deleted title's objects go with it
+      'kafka', // title events feed search
       'discovery-a-1',
       'discovery-b-1',
     ]);

@@ -22,12 +22,8 @@ import {
   insertTitle,
   type TitleRow,
 } from '../services/catalog/store.js';
-import {
-  announceUpload,
-  originalKey,
-  SourceChangedError,
-  storeOriginal,
-} from '../services/orchestrator/intake.js';
+import { announceUpload, originalKey } from '../services/orchestrator/contract.js';
+import { SourceChangedError, storeOriginal } from '../services/orchestrator/intake.js';
 import { ensureIngestSchema, getJob, listTasks } from '../services/orchestrator/store.js';
 
 /** Everything a command needs to talk to a running cluster's data plane. */

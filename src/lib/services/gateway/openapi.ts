@@ -45,6 +45,15 @@ const pathParam = (name: string, description: string) => ({
   schema: { type: 'string' },
 });
 const title = pathParam('title', 'a title id or its name (any case, accents or spacing)');
+const upload = pathParam('id', 'the upload id (the last segment of its Location)');
+const tusHeader = (name: string, required: boolean) => ({
+  name,
+  in: 'header',
+  required,
+  schema: { type: 'string' },
+});
+const errorResponses = (statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [String(s), { $ref: '#/components/responses/Error' }]));
 
 interface Op {
   summary: string;
@@ -125,6 +134,14 @@ export function openApiDocument(options: { commentChars: number }) {
       },
       '/api/titles/{title}': {
         get: operation({ summary: 'one title', ok: 'CatalogTitle', params: [title], errors: [404] }),
+        delete: operation({
+          summary:
+            'delete a title you uploaded (the operator may delete any): its media, votes and upload go with it',
+          status: 204,
+          ok: 'deleted',
+          params: [title],
+          errors: [403, 404],
+        }),
       },
       '/api/play': {
         post: operation({
@@ -230,6 +247,52 @@ export function openApiDocument(options: { commentChars: number }) {
           summary: 'your viewing history: live and compressed, with your position in each title',
           ok: 'HistoryAnswer',
         }),
+      },
+      '/api/uploads': {
+        get: operation({ summary: 'your uploads, newest first', ok: '{uploads: UploadView[]}' }),
+        post: {
+          summary:
+            'start a tus 1.0.0 upload (creation extension): Upload-Length (required; deferred lengths are refused), Upload-Metadata with base64 `filename`, `title`, `visibility` (public|unlisted|private), `genres` (comma-separated), `year`',
+          parameters: [tusHeader('Upload-Length', true), tusHeader('Upload-Metadata', false)],
+          responses: {
+            201: { description: 'created; Location is the upload URL to PATCH to' },
+            ...errorResponses([400, 401, 409, 413, 429]),
+          },
+        },
+      },
+      '/api/uploads/{id}': {
+        get: operation({
+          summary: 'one upload and where its title is in ingest',
+          ok: 'UploadView',
+          params: [upload],
+          errors: [404],
+        }),
+        head: {
+          summary: 'tus: how many bytes are stored (Upload-Offset), to resume from there',
+          parameters: [upload],
+          responses: {
+            200: { description: 'Upload-Offset and Upload-Length' },
+            ...errorResponses([401, 404]),
+          },
+        },
+        patch: {
+          summary:
+            'tus: send bytes from Upload-Offset (Content-Type: application/offset+octet-stream); the gateway takes at most 64 MiB per request',
+          parameters: [upload, tusHeader('Upload-Offset', true)],
+          requestBody: {
+            required: true,
+            content: { 'application/offset+octet-stream': { schema: { type: 'string', format: 'binary' } } },
+          },
+          responses: {
+            204: { description: 'stored; Upload-Offset is the new offset' },
+            ...errorResponses([400, 401, 404, 409, 413]),
+          },
+        },
+        delete: {
+          summary: 'tus termination: cancel an upload that is still receiving; its parts are removed',
+          parameters: [upload],
+          responses: { 204: { description: 'cancelled' }, ...errorResponses([401, 404]) },
+        },
       },
       '/api/comments/{title}/{id}': {
         delete: operation({

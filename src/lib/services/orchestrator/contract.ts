@@ -1,7 +1,10 @@
+import { extname } from 'node:path';
+import type { Producer } from 'kafkajs';
 import { z } from 'zod';
 import type { Chunk } from '../../media/chunks.js';
 import type { Ladder } from '../../media/ladder.js';
 import type { MediaInfo } from '../../media/probe.js';
+import { publishEvent, topics } from '../../platform/events.js';
 import type { PublishedMedia } from '../catalog/contract.js';
 
 /**
@@ -179,4 +182,25 @@ export interface ResultMessage {
   bytes: number;
   worker: string;
   encodeSeconds: number;
+}
+
+/**
+ * How a title's original reaches the orchestrator, whoever brought it (the operator's `flix
+ * ingest`, a viewer's upload): the file lies in the origin under originalKey, and title.uploaded
+ * tells the orchestrator to make a job of it.
+ */
+
+/** The original's key: ASCII whatever the file's name (an extension in another script becomes .bin). */
+export const originalKey = (id: string, file: string) => {
+  const ext = extname(file).toLowerCase();
+  return `originals/${id}/source${/^\.[a-z0-9]{1,10}$/.test(ext) ? ext : '.bin'}`;
+};
+
+/** title.uploaded (harmless to repeat: the orchestrator looks at the title's status). */
+export async function announceUpload(deps: { producer(): Promise<Producer> }, id: string, sourceKey: string) {
+  await publishEvent(await deps.producer(), topics.titleUploaded.name, id, {
+    type: 'title.uploaded',
+    titleId: id,
+    sourceKey,
+  });
 }

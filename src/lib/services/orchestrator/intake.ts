@@ -1,22 +1,15 @@
-import { extname } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Producer } from 'kafkajs';
 import type { Db } from '../../engines/mysql/client.js';
 import { type MultipartProgress, multipartUpload } from '../../engines/origin/objects.js';
-import { publishEvent, topics } from '../../platform/events.js';
 import { getTitle, markUploaded, setUploadId, type TitleRow } from '../catalog/store.js';
+import { announceUpload } from './contract.js';
 
 /**
  * How a title's original enters the pipeline, whoever brought it (the operator's `flix ingest`, a
  * viewer's upload): the file goes to the origin under `originals/<id>/`, the title is marked
  * `uploaded`, and title.uploaded tells the orchestrator to start its job.
  */
-
-/** The original's key: ASCII whatever the file's name (an extension in another script becomes .bin). */
-export const originalKey = (id: string, file: string) => {
-  const ext = extname(file).toLowerCase();
-  return `originals/${id}/source${/^\.[a-z0-9]{1,10}$/.test(ext) ? ext : '.bin'}`;
-};
 
 export interface IntakeDeps {
   db: Db;
@@ -54,13 +47,4 @@ export async function storeOriginal(
   if (result.bytes !== t.sourceBytes) throw new SourceChangedError(t, result.bytes);
   await markUploaded(deps.db, id, result.etag);
   await announceUpload(deps, id, t.sourceKey);
-}
-
-/** title.uploaded: the orchestrator makes a job of it (again harmless: it looks at the title's status). */
-export async function announceUpload(deps: Pick<IntakeDeps, 'producer'>, id: string, sourceKey: string) {
-  await publishEvent(await deps.producer(), topics.titleUploaded.name, id, {
-    type: 'title.uploaded',
-    titleId: id,
-    sourceKey,
-  });
 }

@@ -28,7 +28,7 @@ import {
   insertTitle,
   markUploaded,
 } from '../catalog/store.js';
-import { announceUpload, originalKey } from '../orchestrator/intake.js';
+import { announceUpload, originalKey } from '../orchestrator/contract.js';
 import {
   isRefusal,
   parseTusMetadata,
