@@ -28,7 +28,13 @@ export default class Upload extends FlixCommand {
     year: Flags.integer({ description: 'release year' }),
     wait: Flags.boolean({ description: 'follow the title through ingest until it is ready', default: false }),
     timeout: Flags.integer({ description: 'with --wait: give up after this many seconds', default: 3600 }),
-    'chunk-mib': Flags.integer({ description: 'MiB per upload request', default: 16, min: 1, max: 64 }),
+    'chunk-mib': Flags.integer({
+      description:
+        'MiB per upload request; a multiple of 8 (the service stores 8 MiB parts) keeps every request whole on the server when an upload is cut',
+      default: 16,
+      min: 1,
+      max: 64,
+    }),
   };
 
   async run() {

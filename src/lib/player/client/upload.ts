@@ -7,7 +7,16 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { type DetailedError, type PreviousUpload, Upload, type UrlStorage } from 'tus-js-client';
+import {
+  DefaultHttpStack,
+  type DetailedError,
+  type HttpRequest,
+  type HttpResponse,
+  type HttpStack,
+  type PreviousUpload,
+  Upload,
+  type UrlStorage,
+} from 'tus-js-client';
 import { FlixError } from '../../core/errors.js';
 import type { Visibility } from '../../services/catalog/contract.js';
 import type { UploadView } from '../../services/uploads/contract.js';
@@ -64,6 +73,7 @@ export async function uploadFile(
   if (meta.year !== undefined) metadata.year = String(meta.year);
   const what = `uploading ${basename(path)}`;
   let resumedFrom = 0;
+  let resuming = false;
 
   return new Promise<UploadOutcome>((resolvePromise, reject) => {
     const upload = new Upload(createReadStream(path) as never, {
@@ -77,22 +87,28 @@ export async function uploadFile(
       fingerprint: async () =>
         ['flix', viewer.user ?? viewer.token.slice(-12), path, info.size, info.mtimeMs].join('|'),
       urlStorage: new JsonUrlStorage(opts.resumeFile),
+      httpStack: new PatientHeadStack(),
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
-      // the service's refusals (a 4xx with a JSON error) are final; tus's own 409 (the offset moved
-      // on: another attempt's bytes arrived) and 423 (locked) are worth another try, as is a 5xx
+      // the service's refusals are final; tus's own 409 (the stored offset is not the one sent:
+      // ask again and go on from there) and 423 (locked) are worth another try, as is a 5xx
       onShouldRetry(error) {
         const res = (error as DetailedError).originalResponse;
         if (!res) return true;
         const status = res.getStatus();
         if (status === 423) return true;
-        if (status === 409) return !res.getBody().includes('"code"');
+        if (status === 409) return res.getBody().includes('"offset-mismatch"');
         // the gateway's rate limit passes; the upload quota does not
         if (status === 429) return !res.getBody().includes('upload-quota');
         return status >= 500;
       },
       onAfterResponse(req, res) {
-        if (req.getMethod() === 'HEAD') resumedFrom = Number(res.getHeader('upload-offset') ?? 0);
+        // the first answered HEAD of a resumed upload is where this attempt took over (later
+        // ones are its own retries)
+        if (req.getMethod() === 'HEAD' && res.getStatus() === 200 && resuming) {
+          resuming = false;
+          resumedFrom = Number(res.getHeader('upload-offset') ?? 0);
+        }
       },
       onProgress: (sent, total) => opts.onProgress?.(sent, total),
       onSuccess({ lastResponse }) {
@@ -127,7 +143,10 @@ export async function uploadFile(
     );
     void upload.findPreviousUploads().then(
       (previous) => {
-        if (previous[0]) upload.resumeFromPreviousUpload(previous[0]);
+        if (previous[0]) {
+          resuming = true;
+          upload.resumeFromPreviousUpload(previous[0]);
+        }
         upload.start();
       },
       (e: Error) => reject(e),
@@ -184,6 +203,67 @@ function uploadError(what: string, error: DetailedError, viewer: Viewer): FlixEr
       nextStep: '`flix upload list` shows your uploads of the last 24 hours',
     });
   return apiError(what, status, body, { user: viewer.user, cluster: viewer.cluster });
+}
+
+/** How long a HEAD waits out an uploads service that is not answering (restarting, failing over). */
+const HEAD_PATIENCE_MS = [250, 500, 1000, 2000, 3000, 5000, 5000, 5000, 10_000];
+
+/**
+ * tus-js-client's HTTP stack, except that a HEAD (asking where an upload stands) answered with a
+ * 5xx is asked again for about half a minute. tus-js-client treats any answer to that HEAD other
+ * than 2xx or 423 as "this upload is gone" and starts a new one from byte 0, so a moment without
+ * a healthy uploads service would otherwise throw away everything already stored. Still 5xx at
+ * the end, the HEAD fails as a request, which the upload's own retries handle.
+ */
+class PatientHeadStack implements HttpStack {
+  private readonly inner = new DefaultHttpStack({});
+
+  createRequest(method: string, url: string): HttpRequest {
+    const request = this.inner.createRequest(method, url);
+    return method === 'HEAD' ? new PatientHead(this.inner, request) : request;
+  }
+
+  getName(): string {
+    return 'flix-patient-head';
+  }
+}
+
+class PatientHead implements HttpRequest {
+  private readonly headers = new Map<string, string>();
+  private aborted = false;
+
+  constructor(
+    private readonly stack: HttpStack,
+    private current: HttpRequest,
+  ) {}
+
+  getMethod = () => 'HEAD';
+  getURL = () => this.current.getURL();
+  setHeader(header: string, value: string): void {
+    this.headers.set(header, value);
+    this.current.setHeader(header, value);
+  }
+  getHeader = (header: string) => this.headers.get(header);
+  setProgressHandler(): void {}
+  getUnderlyingObject = () => this.current.getUnderlyingObject();
+
+  async send(body: unknown): Promise<HttpResponse> {
+    for (const wait of [...HEAD_PATIENCE_MS, null]) {
+      const res = await this.current.send(body);
+      if (res.getStatus() < 500 || this.aborted) return res;
+      if (wait === null) throw new Error(`the uploads service answered ${res.getStatus()} for half a minute`);
+      await new Promise((r) => setTimeout(r, wait));
+      if (this.aborted) return res;
+      this.current = this.stack.createRequest('HEAD', this.current.getURL());
+      for (const [h, v] of this.headers) this.current.setHeader(h, v);
+    }
+    throw new Error('unreachable');
+  }
+
+  async abort(): Promise<void> {
+    this.aborted = true;
+    await this.current.abort();
+  }
 }
 
 /**

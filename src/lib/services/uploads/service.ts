@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -114,9 +113,27 @@ export async function startUploadsService(ctx: ServiceContext): Promise<ServiceH
   const tus = new TusServer({
     path: TUS_PATH,
     datastore: store,
-    maxSize: quota.maxBytes,
+    // no maxSize: onUploadCreate refuses an oversized upload itself, with the size and the limit
     // the client knows the API under /api, where the gateway takes it
     generateUrl: (_req, { id }) => `/api/uploads/${id}`,
+    // tus's own refusals carry a text body; anything else (the origin failing, a bug) is logged
+    // and answered as the API's JSON error, transient failures as a 503 to retry
+    onResponseError(_req, error) {
+      const e = error as { status_code?: number; body?: unknown };
+      if (typeof e.status_code === 'number' && typeof e.body === 'string') return undefined;
+      ctx.log('upload store failed', {
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        stack: error instanceof Error ? error.stack : undefined,
+      });
+      const transient = isTransient(error);
+      return tusError({
+        status: transient ? 503 : 500,
+        code: transient ? 'storage-unavailable' : 'upload-failed',
+        message: transient
+          ? 'the upload store did not answer; try again shortly (stored parts are kept)'
+          : 'the upload store failed; try again',
+      });
+    },
     async onUploadCreate(req, upload) {
       const userId = req.headers.get(USER_HEADER) as string;
       const request = uploadRequest(
@@ -141,14 +158,19 @@ export async function startUploadsService(ctx: ServiceContext): Promise<ServiceH
       return {};
     },
     async onUploadFinish(_req, upload) {
-      const row = await getUpload(db, upload.id);
-      if (!row) throw tusError({ status: 404, code: 'unknown-upload', message: `no upload ${upload.id}` });
-      await setUploadState(db, row.id, 'received');
-      const outcome = await intake({ ...row, state: 'received' });
+      const outcome = await finish(upload.id);
       if (isRefusal(outcome)) throw tusError(outcome);
       return { headers: { 'Flix-Title-Id': outcome.titleId } };
     },
   });
+
+  /** All bytes are stored: the upload is checked and becomes a title (or is refused). */
+  async function finish(id: string): Promise<{ titleId: string } | UploadRefusal> {
+    const row = await getUpload(db, id);
+    if (!row) return { status: 404, code: 'unknown-upload', message: `no upload ${id}` };
+    if (row.state === 'receiving') await setUploadState(db, row.id, 'received');
+    return intake({ ...row, state: row.state === 'receiving' ? 'received' : row.state });
+  }
 
   /**
    * A stored upload becomes a title: read back from the uploads bucket into scratch space,
@@ -172,29 +194,33 @@ export async function startUploadsService(ctx: ServiceContext): Promise<ServiceH
           if (!(e instanceof MediaError)) throw e;
           return await refuse(row, { status: 422, code: `upload-${e.reason}`, message: e.message });
         }
-        if (await findTitleByKey(db, titleKey(row.title))) return await refuse(row, titleTaken(row.title));
-        titleId = makeTitleId(row.title, randomBytes(3).toString('hex'));
-        try {
-          await insertTitle(db, {
-            id: titleId,
-            title: row.title,
-            titleKey: titleKey(row.title),
-            year: row.year,
-            genres: row.genres,
-            // a viewer's upload plays wherever its viewers are; who sees it is its visibility
-            regions: ['*'],
-            sourceFile: `upload ${row.id}: ${row.filename}`,
-            sourceKey: originalKey(titleId, row.filename),
-            sourceBytes: media.sizeBytes,
-            media: media as unknown as Record<string, unknown>,
-            owner: row.userId,
-            visibility: row.visibility,
-          });
-        } catch (e) {
-          if ((e as { code?: string }).code === 'ER_DUP_ENTRY')
-            return await refuse(row, titleTaken(row.title));
-          throw e;
-        }
+        // the title's id comes from the upload's, so an intake that stopped after recording the
+        // title (or that another instance is running at the same time) finds it as its own
+        titleId = makeTitleId(row.title, row.id.slice(0, 6));
+        const existing = await findTitleByKey(db, titleKey(row.title));
+        if (existing && existing.id !== titleId) return await refuse(row, titleTaken(row.title));
+        if (!existing)
+          try {
+            await insertTitle(db, {
+              id: titleId,
+              title: row.title,
+              titleKey: titleKey(row.title),
+              year: row.year,
+              genres: row.genres,
+              // a viewer's upload plays wherever its viewers are; who sees it is its visibility
+              regions: ['*'],
+              sourceFile: `upload ${row.id}: ${row.filename}`,
+              sourceKey: originalKey(titleId, row.filename),
+              sourceBytes: media.sizeBytes,
+              media: media as unknown as Record<string, unknown>,
+              owner: row.userId,
+              visibility: row.visibility,
+            });
+          } catch (e) {
+            if ((e as { code?: string }).code !== 'ER_DUP_ENTRY') throw e;
+            if ((await findTitleByKey(db, titleKey(row.title)))?.id !== titleId)
+              return await refuse(row, titleTaken(row.title));
+          }
         await setUploadState(db, row.id, 'accepted', { titleId });
       } finally {
         await rm(dir, { recursive: true, force: true });
@@ -203,14 +229,26 @@ export async function startUploadsService(ctx: ServiceContext): Promise<ServiceH
     const title = titleId ? await getTitle(db, titleId) : null;
     if (!title) throw new Error(`upload ${row.id} was accepted but its title is gone`);
     if (title.status === 'uploading') {
-      const copied = await s3.send(
-        new CopyObjectCommand({
-          Bucket: originBucket,
-          Key: title.sourceKey,
-          CopySource: `${uploadsBucket}/${row.id}`,
-        }),
-      );
-      await markUploaded(db, title.id, (copied.CopyObjectResult?.ETag ?? '').replaceAll('"', ''));
+      let etag: string;
+      try {
+        const copied = await s3.send(
+          new CopyObjectCommand({
+            Bucket: originBucket,
+            Key: title.sourceKey,
+            CopySource: `${uploadsBucket}/${row.id}`,
+          }),
+        );
+        etag = (copied.CopyObjectResult?.ETag ?? '').replaceAll('"', '');
+      } catch (e) {
+        // another instance finishing the same upload got there first and dropped what it copied
+        if (
+          (e as { name?: string }).name === 'NoSuchKey' &&
+          (await getTitle(db, title.id))?.status !== 'uploading'
+        )
+          return { titleId: title.id };
+        throw e;
+      }
+      await markUploaded(db, title.id, etag);
       await announceUpload({ producer: producerOf }, title.id, title.sourceKey);
       await dropStoredUpload(row.id);
       counts.accepted++;
@@ -250,10 +288,8 @@ export async function startUploadsService(ctx: ServiceContext): Promise<ServiceH
   })();
 
   const router = new UploadsHttp(tus, {
-    async authorize(userId, id) {
-      const row = await getUpload(db, id);
-      return row !== null && row.userId === userId;
-    },
+    find: (id) => getUpload(db, id),
+    finish,
     async terminated(id) {
       await setUploadState(db, id, 'cancelled');
       counts.cancelled++;
@@ -311,7 +347,8 @@ class UploadsHttp extends Router {
   constructor(
     private readonly tus: TusServer,
     private readonly hooks: {
-      authorize(userId: string, id: string): Promise<boolean>;
+      find(id: string): Promise<UploadRow | null>;
+      finish(id: string): Promise<{ titleId: string } | UploadRefusal>;
       terminated(id: string): Promise<void>;
     },
   ) {
@@ -334,8 +371,31 @@ class UploadsHttp extends Router {
         callerOf(req) !== null && typeof userHeader === 'string' && userHeader ? userHeader : null;
       if (!userId) return refuse(401, 'missing-user', 'uploads are per user; call through the gateway');
       const id = path.slice(TUS_PATH.length + 1);
-      if (id !== '' && method !== 'OPTIONS' && !(await this.hooks.authorize(userId, decodeURIComponent(id))))
+      const row = id !== '' && method !== 'OPTIONS' ? await this.hooks.find(decodeURIComponent(id)) : null;
+      if (id !== '' && method !== 'OPTIONS' && row?.userId !== userId)
         return refuse(404, 'unknown-upload', `no upload ${JSON.stringify(id)} of yours`);
+      if (method === 'HEAD' && row?.state === 'accepted' && row.titleId) {
+        // all of it arrived and it is a title now (its parts are gone from the store): a client
+        // that lost the answer to its last PATCH learns here that it is done, and what it became
+        req.resume();
+        res.writeHead(200, {
+          'tus-resumable': '1.0.0',
+          'upload-offset': String(row.bytes),
+          'upload-length': String(row.bytes),
+          'cache-control': 'no-store',
+          'flix-title-id': row.titleId,
+        });
+        res.end();
+        return;
+      }
+      if (method === 'HEAD' && row?.state === 'received') {
+        // all of it arrived and it is being checked (or an instance that stopped was checking
+        // it, and the next to start finishes): locked, in tus's words, so the client asks again
+        req.resume();
+        res.writeHead(423, { 'tus-resumable': '1.0.0', 'retry-after': '1', 'cache-control': 'no-store' });
+        res.end();
+        return;
+      }
       if (id === '' && method === 'POST' && req.headers['upload-defer-length'] !== undefined)
         return refuse(
           400,
@@ -355,11 +415,32 @@ class UploadsHttp extends Router {
       );
       if (!withBody) req.resume();
       if (method === 'DELETE' && answer.status === 204) await this.hooks.terminated(decodeURIComponent(id));
+      if (
+        method === 'HEAD' &&
+        row?.state === 'receiving' &&
+        answer.status === 200 &&
+        answer.headers.get('upload-offset') === String(row.bytes)
+      ) {
+        // every byte is stored but the instance that stored the last ones stopped before it made
+        // a title of them: this one does, and answers as the last PATCH would have
+        const outcome = await this.hooks.finish(row.id);
+        if (isRefusal(outcome)) return refuse(outcome.status, outcome.code, outcome.message);
+        res.writeHead(200, { ...Object.fromEntries(answer.headers), 'flix-title-id': outcome.titleId });
+        res.end();
+        return;
+      }
       let body = await answer.text();
       const headers = Object.fromEntries(answer.headers);
       if (answer.status >= 400) {
         if (!body.startsWith('{'))
-          body = JSON.stringify(errorBody(answer.status, 'upload-refused', body.trim() || answer.statusText));
+          body = JSON.stringify(
+            errorBody(
+              answer.status,
+              // tus's own 409: the client's offset is not the stored one (it asks again and goes on)
+              answer.status === 409 ? 'offset-mismatch' : 'upload-refused',
+              body.trim() || answer.statusText,
+            ),
+          );
         headers['content-type'] = 'application/json; charset=utf-8';
         headers['content-length'] = String(Buffer.byteLength(body));
       }

@@ -8,7 +8,7 @@ import { compressionFilter } from './compression.js';
 import { diagnosticsFilter } from './diagnostics.js';
 import { metricsFilter } from './metrics.js';
 import { proxyFilter } from './proxy.js';
-import { routingFilter } from './routing.js';
+import { routingFilter, streamsBody } from './routing.js';
 import { shardingFilter } from './sharding.js';
 import { staticResponseFilter } from './static.js';
 import type { TokenCache } from './token-cache.js';
@@ -50,7 +50,15 @@ export function gatewayFilters(d: GatewayFilterDeps): Filter[] {
     rateLimitFilter({ limiter: d.perIp, name: 'rate-limit-ip', order: 10, key: (ctx) => ctx.clientIp }),
     validationFilter({ maxBodyBytes: d.maxBodyBytes }),
     authFilter({ cache: d.tokens, verify: d.verify }),
-    { ...perUser, shouldFilter: (ctx) => ctx.user !== undefined },
+    // an upload's PATCHes and HEADs carry on what its creation (counted, and held to the upload
+    // quota) started: counting them would cut a fast upload into new ones, since a tus client
+    // starts over when it cannot ask where it was
+    {
+      ...perUser,
+      shouldFilter: (ctx) =>
+        ctx.user !== undefined &&
+        !((ctx.method === 'PATCH' || ctx.method === 'HEAD') && streamsBody(ctx.path)),
+    },
     routingFilter(),
     shardingFilter({ canaryPercent: d.canaryPercent }),
     staticResponseFilter({ zone: d.zone, instance: d.instance, openApi: d.openApi }),

@@ -8,6 +8,7 @@ import {
 } from '../../../platform/service-client.js';
 import { jsonError } from '../errors.js';
 import type { Filter, RequestContext } from '../filter.js';
+import { streamsBody } from './routing.js';
 
 /** The answer headers passed back from a service (besides the body's content-type). */
 const PASSED_HEADERS = ['cache-control', 'retry-after', 'location', 'etag', 'last-modified'] as const;
@@ -105,7 +106,8 @@ export function proxyFilter(options: {
         trace: ctx.trace,
         userId: ctx.user?.id ?? null,
         region: ctx.user?.region ?? null,
-        headers: ctx.stream ? { ...userHeaders(ctx), ...tusHeaders(ctx) } : userHeaders(ctx),
+        // tus headers on every request of an upload route (a HEAD or DELETE has no body, but needs them)
+        headers: streamsBody(ctx.path) ? { ...userHeaders(ctx), ...tusHeaders(ctx) } : userHeaders(ctx),
         stream: ctx.stream,
         canary: route.canary === true,
         // the answer goes back as it came: no parse and re-serialise on the hot path
@@ -176,7 +178,7 @@ function answer(ctx: RequestContext, result: CallResult<unknown>, started: numbe
   const headers: Record<string, string> = {};
   const type = result.headers['content-type'];
   if (typeof type === 'string') headers['content-type'] = type;
-  for (const name of ctx.stream ? [...PASSED_HEADERS, ...TUS_ANSWER_HEADERS] : PASSED_HEADERS) {
+  for (const name of streamsBody(ctx.path) ? [...PASSED_HEADERS, ...TUS_ANSWER_HEADERS] : PASSED_HEADERS) {
     const v = result.headers[name];
     if (typeof v === 'string') headers[name] = v;
   }
