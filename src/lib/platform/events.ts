@@ -90,3 +90,27 @@ export async function groupConsumer(
   await consumer.subscribe({ topics: subscribe, fromBeginning: true });
   return consumer;
 }
+
+/**
+ * A producer made on first use (topics ensured, connected) and made again after a failed
+ * connect, for services that publish now and then; `disconnect` ends it if it was ever made.
+ */
+export function lazyProducer(endpoints: ClusterEndpoints, clientId: string) {
+  let producer: Promise<Producer> | null = null;
+  return {
+    get(): Promise<Producer> {
+      producer ??= (async () => {
+        const kafka = kafkaFor(endpoints, clientId);
+        await ensureTopics(kafka);
+        const p = kafka.producer({ allowAutoTopicCreation: false });
+        await p.connect();
+        return p;
+      })();
+      producer.catch(() => (producer = null));
+      return producer;
+    },
+    async disconnect(): Promise<void> {
+      if (producer) await (await producer.catch(() => null))?.disconnect();
+    },
+  };
+}

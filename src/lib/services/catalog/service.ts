@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Producer } from 'kafkajs';
 import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import { mysqlPool, jsonColumn as parse } from '../../engines/mysql/client.js';
 import { originClient } from '../../engines/origin/client.js';
 import { EvCache } from '../../platform/evcache.js';
-import { ensureTopics, kafkaFor } from '../../platform/events.js';
+import { lazyProducer } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { HttpError, REGION_HEADER, Router, reply, validate } from '../../platform/http/router.js';
 import { OPERATOR } from '../../platform/internal-auth.js';
@@ -70,23 +69,13 @@ export async function startCatalogService(ctx: ServiceContext): Promise<ServiceH
 
   // deletions are rare: the origin client and the Kafka producer are made on the first one
   let s3: ReturnType<typeof originClient> | null = null;
-  let producer: Promise<Producer> | null = null;
+  const producer = lazyProducer(ctx.endpoints, ctx.component.name);
   const removal = () => {
     s3 ??= originClient(ctx.endpoints.origin as string, ctx.secrets);
     return {
       db,
       s3,
-      producer: () => {
-        producer ??= (async () => {
-          const kafka = kafkaFor(ctx.endpoints, ctx.component.name);
-          await ensureTopics(kafka);
-          const p = kafka.producer({ allowAutoTopicCreation: false });
-          await p.connect();
-          return p;
-        })();
-        producer.catch(() => (producer = null));
-        return producer;
-      },
+      producer: producer.get,
     };
   };
 
@@ -167,7 +156,7 @@ export async function startCatalogService(ctx: ServiceContext): Promise<ServiceH
     async stop() {
       cache.close();
       s3?.destroy();
-      if (producer) await (await producer.catch(() => null))?.disconnect();
+      await producer.disconnect();
       await db.end();
     },
     status: () => ({ ...counts, evcache: { zones: cache.zones(), ...cache.stats } }),

@@ -7,14 +7,13 @@ import { pipeline } from 'node:stream/promises';
 import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { S3Store } from '@tus/s3-store';
 import { Server as TusServer } from '@tus/server';
-import type { Producer } from 'kafkajs';
 import { parseSize } from '../../core/sizes.js';
 import { originBucket, originRegion, uploadsBucket } from '../../engines/credentials.js';
 import { mysqlPool } from '../../engines/mysql/client.js';
 import { originClient } from '../../engines/origin/client.js';
 import { MediaError } from '../../media/errors.js';
 import { validateSource } from '../../media/source-check.js';
-import { ensureTopics, kafkaFor } from '../../platform/events.js';
+import { lazyProducer } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { errorBody } from '../../platform/http/error-body.js';
 import { callerOf, HttpError, Router, sendJson, USER_HEADER } from '../../platform/http/router.js';
@@ -84,18 +83,7 @@ export async function startUploadsService(ctx: ServiceContext): Promise<ServiceH
   const origin = ctx.endpoints.origin as string;
   const s3 = originClient(origin, ctx.secrets);
   const counts = { created: 0, accepted: 0, refused: 0, cancelled: 0 };
-  let producer: Promise<Producer> | null = null;
-  const producerOf = () => {
-    producer ??= (async () => {
-      const kafka = kafkaFor(ctx.endpoints, ctx.component.name);
-      await ensureTopics(kafka);
-      const p = kafka.producer({ allowAutoTopicCreation: false });
-      await p.connect();
-      return p;
-    })();
-    producer.catch(() => (producer = null));
-    return producer;
-  };
+  const producer = lazyProducer(ctx.endpoints, ctx.component.name);
 
   const store = new S3Store({
     partSize: PART_BYTES,
@@ -249,7 +237,7 @@ export async function startUploadsService(ctx: ServiceContext): Promise<ServiceH
         throw e;
       }
       await markUploaded(db, title.id, etag);
-      await announceUpload({ producer: producerOf }, title.id, title.sourceKey);
+      await announceUpload({ producer: producer.get }, title.id, title.sourceKey);
       await dropStoredUpload(row.id);
       counts.accepted++;
       ctx.log('upload accepted', { uploadId: row.id, titleId: title.id, userId: row.userId });
@@ -312,7 +300,7 @@ export async function startUploadsService(ctx: ServiceContext): Promise<ServiceH
     async stop() {
       await recovery;
       s3.destroy();
-      if (producer) await (await producer.catch(() => null))?.disconnect();
+      await producer.disconnect();
       await db.end();
     },
     status: () => ({ ...counts, quota }),
