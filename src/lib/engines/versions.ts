@@ -8,6 +8,8 @@ export interface EngineVersions {
   cassandra: string;
   elasticsearch: string;
   s3proxy: string;
+  /** not a cluster engine: the recommendations' offline training job runs on it */
+  spark: string;
 }
 
 let cached: EngineVersions | null = null;
@@ -25,6 +27,7 @@ export function engineVersions(): EngineVersions {
     cassandra: prop('cassandra'),
     elasticsearch: prop('elasticsearch'),
     s3proxy: prop('s3proxy'),
+    spark: prop('spark'),
   };
   return cached;
 }

@@ -14,7 +14,8 @@ import {
 } from '../../engines/versions.js';
 
 export interface MavenEngine {
-  engine: EngineId;
+  /** a cluster engine, or `spark` (fetched by `flix recs train` on first use) */
+  engine: EngineId | 'spark';
   profile: string;
   version: string;
   home: string;

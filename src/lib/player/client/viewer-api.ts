@@ -6,6 +6,7 @@
 import { FlixError } from '../../core/errors.js';
 import type { CommentPage, CommentView } from '../../services/comments/contract.js';
 import type { HistoryAnswer } from '../../services/history/contract.js';
+import type { RecommendationsAnswer } from '../../services/recommendations/contract.js';
 import type { SearchAnswer } from '../../services/search/contract.js';
 import type { StatsAnswer, Vote, VoteAnswer } from '../../services/stats/contract.js';
 import { apiError } from './api.js';
@@ -116,6 +117,10 @@ export async function deleteComment(v: Viewer, title: string, id: string): Promi
 
 export function history(v: Viewer): Promise<HistoryAnswer> {
   return viewerCall(v, 'your viewing history', 'GET', '/api/history');
+}
+
+export function recommendations(v: Viewer): Promise<RecommendationsAnswer> {
+  return viewerCall(v, 'your recommendations', 'GET', '/api/recommendations');
 }
 
 export interface ShareLink {

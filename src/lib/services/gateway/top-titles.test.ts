@@ -12,7 +12,7 @@ describe('TopTitles', () => {
     await top.refresh(1000);
     await top.refresh(2000);
     expect(await top.fallback('circuit-open', 3000)).toEqual({
-      rows: [{ name: 'Top 10', titles: [{ id: 't1' }, { id: 't2' }] }],
+      rows: [{ name: 'Top 10', kind: 'top10', titles: [{ id: 't1' }, { id: 't2' }] }],
       degraded: true,
       reason: 'circuit-open',
     });

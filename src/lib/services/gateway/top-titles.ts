@@ -44,7 +44,7 @@ export class TopTitles {
     if (this.titles.length === 0 && (this.refreshedAt === null || now - this.refreshedAt >= 1000)) {
       await this.refresh(now);
     }
-    return { rows: [{ name: 'Top 10', titles: this.titles }], degraded: true, reason };
+    return { rows: [{ name: 'Top 10', kind: 'top10', titles: this.titles }], degraded: true, reason };
   }
 
   status() {

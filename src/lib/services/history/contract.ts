@@ -25,6 +25,17 @@ export const viewingEvent = z.strictObject({
   playId: z.string().min(1).max(64),
 });
 
+/** A heartbeat as it comes off Kafka: the event, or null when the bytes are not one. */
+export function parseViewingEvent(text: string | undefined): ViewingEvent | null {
+  if (text === undefined) return null;
+  try {
+    const parsed = viewingEvent.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 export interface HistoryEntry {
   titleId: string;
   position: number;

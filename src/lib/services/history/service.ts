@@ -3,7 +3,7 @@ import { groupConsumer, topics } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { HttpError, Router } from '../../platform/http/router.js';
 import { compactHistory } from './compaction.js';
-import { type HistoryAnswer, latestByTitle, viewingEvent } from './contract.js';
+import { type HistoryAnswer, latestByTitle, parseViewingEvent } from './contract.js';
 import { HistoryStore } from './store.js';
 
 /**
@@ -30,9 +30,9 @@ export async function startHistoryService(ctx: ServiceContext): Promise<ServiceH
     // a failed write throws: kafkajs retries the batch from the last resolved offset
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       for (const m of batch.messages) {
-        const parsed = viewingEvent.safeParse(safeJson(m.value?.toString()));
-        if (parsed.success) {
-          await store.record(parsed.data);
+        const event = parseViewingEvent(m.value?.toString());
+        if (event) {
+          await store.record(event);
           counts.events++;
         } else counts.refused++;
         resolveOffset(m.offset);
@@ -83,12 +83,4 @@ export async function startHistoryService(ctx: ServiceContext): Promise<ServiceH
     },
     status: () => counts,
   };
-}
-
-function safeJson(text: string | undefined): unknown {
-  try {
-    return text === undefined ? null : JSON.parse(text);
-  } catch {
-    return null;
-  }
 }

@@ -87,6 +87,28 @@ export class HistoryStore {
   }
 
   /**
+   * Every user's whole history, live and compressed merged (the newest event per title wins): a
+   * scan of both tables, for the recommendations' offline training.
+   */
+  async *everyUsersHistory(): AsyncGenerator<{ userId: string; entries: HistoryEntry[] }> {
+    const byUser = new Map<string, HistoryEntry[][]>();
+    const add = (user: string, entries: HistoryEntry[]) =>
+      byUser.set(user, [...(byUser.get(user) ?? []), entries]);
+    for await (const row of this.client.stream(
+      `SELECT user_id, title_id, position, device, event_at FROM ${KS}.history_live`,
+      [],
+      { prepare: true, fetchSize: 500 },
+    ) as unknown as AsyncIterable<cassandra.types.Row>)
+      add(row.get('user_id') as string, [entryOf(row)]);
+    for await (const row of this.client.stream(`SELECT user_id, packed FROM ${KS}.history_compressed`, [], {
+      prepare: true,
+      fetchSize: 100,
+    }) as unknown as AsyncIterable<cassandra.types.Row>)
+      add(row.get('user_id') as string, JSON.parse(gunzipSync(row.get('packed') as Buffer).toString('utf8')));
+    for (const [userId, lists] of byUser) yield { userId, entries: latestByTitle(...lists) };
+  }
+
+  /**
    * Moves a user's old live rows into their compressed row: the merged row is written first, then
    * each live row is deleted at its own timestamp (a newer heartbeat stays live).
    */
