@@ -19,20 +19,18 @@ export default class RecsTrain extends FlixCommand {
       description: 'measure on a planted viewing set instead of the cluster (writes nothing)',
     }),
     users: Flags.integer({
-      description: 'users in the planted set',
-      default: 300,
+      description: 'users in the planted set [default: 300]',
       min: 10,
       max: 100_000,
       dependsOn: ['synthetic'],
     }),
     titles: Flags.integer({
-      description: 'titles in the planted set',
-      default: 120,
+      description: 'titles in the planted set [default: 120]',
       min: 30,
       max: 10_000,
       dependsOn: ['synthetic'],
     }),
-    seed: Flags.integer({ description: 'seed of the planted set', default: 1, dependsOn: ['synthetic'] }),
+    seed: Flags.integer({ description: 'seed of the planted set [default: 1]', dependsOn: ['synthetic'] }),
     k: Flags.integer({
       description: 'recommendations per user (and the k of precision@k)',
       default: 10,
@@ -54,7 +52,7 @@ export default class RecsTrain extends FlixCommand {
     const report = await trainRecs(
       {
         source: flags.synthetic
-          ? { synthetic: { users: flags.users, titles: flags.titles, seed: flags.seed } }
+          ? { synthetic: { users: flags.users ?? 300, titles: flags.titles ?? 120, seed: flags.seed ?? 1 } }
           : { cluster: resolveClusterName(flags.name) },
         k: flags.k,
         blend,

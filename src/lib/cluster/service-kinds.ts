@@ -100,9 +100,9 @@ export const serviceCatalog: Record<ServiceId, ServiceInfo> = {
   ),
   recommendations: info(
     'recommendations',
-    'personalised rows of titles (falls back to a static top 10)',
+    'personalised rows: trained picks and "because you watched" (Cassandra), catalog rows; falls back to a static top 10',
     'zone',
-    ['mysql'],
+    ['cassandra', 'kafka'],
     ['discovery'],
     true,
   ),

@@ -11,7 +11,7 @@ import { originClient } from '../engines/origin/client.js';
 import type { MultipartProgress } from '../engines/origin/objects.js';
 import { MediaError } from '../media/errors.js';
 import { validateSource } from '../media/source-check.js';
-import { ensureTopics, kafkaFor } from '../platform/events.js';
+import { lazyProducer } from '../platform/events.js';
 import { backoffMs, isTransient } from '../platform/outage.js';
 import { runningClusterEndpoints } from '../runtime/index.js';
 import { checkTitleName, titleId as makeTitleId, titleKey } from '../services/catalog/contract.js';
@@ -49,25 +49,16 @@ export async function openDataPlane(cluster: string): Promise<DataPlane> {
   await ensureCatalogSchema(db);
   await ensureIngestSchema(db);
   const s3 = originClient(endpoints.origin, secrets);
-  let producer: Promise<Producer> | null = null;
+  const producer = lazyProducer(endpoints, 'flix-ingest');
   return {
     endpoints,
     db,
     s3,
-    producer() {
-      producer ??= (async () => {
-        const kafka = kafkaFor(endpoints, 'flix-ingest');
-        await ensureTopics(kafka);
-        const p = kafka.producer({ allowAutoTopicCreation: false });
-        await p.connect();
-        return p;
-      })();
-      return producer;
-    },
+    producer: producer.get,
     async close() {
       s3.destroy();
       await db.end();
-      if (producer) await (await producer.catch(() => null))?.disconnect();
+      await producer.disconnect();
     },
   };
 }

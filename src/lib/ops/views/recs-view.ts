@@ -7,12 +7,16 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 export function renderTraining(r: TrainReport): string {
   const lines = [
     `trained on ${r.views} views by ${r.users} users of ${r.titles} titles${r.source === 'synthetic' ? ' (planted taste groups)' : ''} in ${r.seconds.toFixed(1)} s`,
-    `held-out views of ${r.model.users} users:`,
-    `  ALS + genres  precision@${r.k} ${pct(r.model.precision)}  recall@${r.k} ${pct(r.model.recall)}`,
-    `  popularity    precision@${r.k} ${pct(r.popularity.precision)}  recall@${r.k} ${pct(r.popularity.recall)}`,
-    r.beatsPopularity
-      ? `the model beats popularity ${(r.model.precision / Math.max(r.popularity.precision, 1e-9)).toFixed(1)}× on precision@${r.k}`
-      : 'the model does NOT beat popularity on this history (too few views to learn from?)',
+    ...(r.model.users === 0
+      ? ['no user has 3 or more views yet: nothing was held out to measure the model on']
+      : [
+          `held-out views of ${r.model.users} users:`,
+          `  ALS + genres  precision@${r.k} ${pct(r.model.precision)}  recall@${r.k} ${pct(r.model.recall)}`,
+          `  popularity    precision@${r.k} ${pct(r.popularity.precision)}  recall@${r.k} ${pct(r.popularity.recall)}`,
+          r.beatsPopularity
+            ? `the model beats popularity ${(r.model.precision / Math.max(r.popularity.precision, 1e-9)).toFixed(1)}× on precision@${r.k}`
+            : 'the model does NOT beat popularity on this history',
+        ]),
   ];
   if (r.wrote)
     lines.push(`wrote picks for ${r.wrote.users} users and similar titles for ${r.wrote.titles} titles`);

@@ -173,8 +173,9 @@ export function openApiDocument(options: { commentChars: number }) {
       '/api/bookmarks': { get: operation({ summary: 'where you stopped in each title', ok: '{bookmarks}' }) },
       '/api/recommendations': {
         get: operation({
-          summary: 'rows of titles for you; a static top 10 marked degraded when the service is down',
-          ok: '{rows, degraded}',
+          summary:
+            'rows of titles for you: trained picks, because you watched, popular, new, by genre; a static top 10 marked degraded when the service is down',
+          ok: '{rows: [{name, kind, titles}], degraded, trainedAt}',
         }),
       },
       '/api/search': {
