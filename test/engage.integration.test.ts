@@ -367,5 +367,20 @@ describe('search, votes and comments through the public API', () => {
       expect(list.length).toBe(before + 5);
       expect(list[0].text).toBe('#5');
     });
+
+    it('lets only the comments left in the minute through when a viewer sends several at once', async () => {
+      const path = `/api/comments/${ids.trip}`;
+      const token = await createUser(unique('eng-burst'));
+      const post = (text: string) => viewerApi(elb, 'POST', path, token, { text });
+      for (let i = 1; i <= 3; i++) expect((await post(`calm ${i}`)).status).toBe(201);
+      // five at once, as two tabs and a retrying client would: two fit in the minute
+      const burst = await Promise.all([1, 2, 3, 4, 5].map((i) => post(`burst ${i}`)));
+      const statuses = burst.map((r) => r.status).sort();
+      expect(statuses).toEqual([201, 201, 429, 429, 429]);
+      const mine = (await api('GET', `${path}?limit=100`, 'alice')).json.comments.filter(
+        (c: { text: string }) => c.text.startsWith('burst '),
+      );
+      expect(mine).toHaveLength(2);
+    });
   });
 });

@@ -59,8 +59,8 @@ export async function startCommentsService(ctx: ServiceContext): Promise<Service
       const userId = needUser(req);
       const { text } = validate(bodySchema, req.body);
       const t = await titleFor(req, true);
-      const recent = await cassandra.execute(() => store.countSince(userId, new Date(Date.now() - 60_000)));
-      if (recent >= perMinute) {
+      const slot = await cassandra.execute(() => store.takeCommentSlot(userId, perMinute, 60_000));
+      if (!slot) {
         counts.rateLimited++;
         throw new HttpError(
           429,

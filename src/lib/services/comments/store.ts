@@ -29,6 +29,10 @@ export class CommentStore {
           user_id text, comment_id timeuuid, title_id text,
           PRIMARY KEY (user_id, comment_id)) WITH CLUSTERING ORDER BY (comment_id DESC)`,
       );
+      await c.execute(
+        `CREATE TABLE IF NOT EXISTS ${KS}.comment_quota (
+          user_id text PRIMARY KEY, version int, stamps list<bigint>) WITH default_time_to_live = 3600`,
+      );
     });
     return new CommentStore(client);
   }
@@ -53,14 +57,50 @@ export class CommentStore {
     return { id: id.toString(), titleId, userId, text, createdAt: now.toISOString() };
   }
 
-  /** Comments a user added since `since` (over every title). */
-  async countSince(userId: string, since: Date): Promise<number> {
-    const r = await this.client.execute(
-      `SELECT COUNT(*) AS n FROM ${KS}.comments_by_user WHERE user_id = ? AND comment_id > minTimeuuid(?)`,
-      [userId, since],
-      { prepare: true },
-    );
-    return Number(r.first()?.get('n') ?? 0);
+  /**
+   * Takes one of a user's `perWindow` comments in the sliding `windowMs` (false: none left). The
+   * user's row of recent times is changed only by compare-and-set on its version (a Cassandra
+   * lightweight transaction), so comments sent at once through different instances cannot all
+   * read the same count and all pass.
+   */
+  async takeCommentSlot(
+    userId: string,
+    perWindow: number,
+    windowMs: number,
+    now = Date.now(),
+  ): Promise<boolean> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const row = (
+        await this.client.execute(
+          `SELECT version, stamps FROM ${KS}.comment_quota WHERE user_id = ?`,
+          [userId],
+          {
+            prepare: true,
+            consistency: cassandra.types.consistencies.serial,
+          },
+        )
+      ).first();
+      const recent = ((row?.get('stamps') as cassandra.types.Long[] | null) ?? [])
+        .map((x) => Number(x))
+        .filter((t) => t > now - windowMs);
+      if (recent.length >= perWindow) return false;
+      const stamps = [...recent, now].map((t) => cassandra.types.Long.fromNumber(t));
+      const applied = row
+        ? await this.client.execute(
+            `UPDATE ${KS}.comment_quota SET version = ?, stamps = ? WHERE user_id = ? IF version = ?`,
+            [(row.get('version') as number) + 1, stamps, userId, row.get('version')],
+            { prepare: true },
+          )
+        : await this.client.execute(
+            `INSERT INTO ${KS}.comment_quota (user_id, version, stamps) VALUES (?, 0, ?) IF NOT EXISTS`,
+            [userId, stamps],
+            { prepare: true },
+          );
+      if (applied.first()?.get('[applied]') === true) return true;
+      // another comment of this user won the race: read again
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+    }
+    throw new Error(`could not take a comment slot for ${userId}: too much contention`);
   }
 
   /**
