@@ -97,6 +97,8 @@ public final class RecsJob {
         .setRegParam(Double.parseDouble(params.getOrDefault("reg", "0.1")))
         .setAlpha(Double.parseDouble(params.getOrDefault("alpha", "20")))
         .setSeed(Long.parseLong(params.getOrDefault("seed", "1")))
+        // few blocks: on one machine the default 10×10 is mostly task overhead
+        .setNumBlocks(Integer.parseInt(params.getOrDefault("blocks", "2")))
         .setUserCol("user")
         .setItemCol("item")
         .setRatingCol("weight")
