@@ -207,13 +207,18 @@ function uploadError(what: string, error: DetailedError, viewer: Viewer): FlixEr
 
 /** How long a HEAD waits out an uploads service that is not answering (restarting, failing over). */
 const HEAD_PATIENCE_MS = [250, 500, 1000, 2000, 3000, 5000, 5000, 5000, 10_000];
+/** How long a HEAD waits out a 423: the upload is complete and being checked. */
+const LOCKED_PATIENCE_MS = 180_000;
 
 /**
  * tus-js-client's HTTP stack, except that a HEAD (asking where an upload stands) answered with a
  * 5xx is asked again for about half a minute. tus-js-client treats any answer to that HEAD other
  * than 2xx or 423 as "this upload is gone" and starts a new one from byte 0, so a moment without
  * a healthy uploads service would otherwise throw away everything already stored. Still 5xx at
- * the end, the HEAD fails as a request, which the upload's own retries handle.
+ * the end, the HEAD fails as a request, which the upload's own retries handle. A 423 (every byte
+ * arrived and the service is checking the file, or a restarted one is finishing what a killed one
+ * was) is asked again as the answer's Retry-After says, for up to three minutes: checking a large
+ * file on a busy machine takes longer than tus-js-client's own retries wait.
  */
 class PatientHeadStack implements HttpStack {
   private readonly inner = new DefaultHttpStack({});
@@ -248,16 +253,26 @@ class PatientHead implements HttpRequest {
   getUnderlyingObject = () => this.current.getUnderlyingObject();
 
   async send(body: unknown): Promise<HttpResponse> {
-    for (const wait of [...HEAD_PATIENCE_MS, null]) {
+    const lockedUntil = Date.now() + LOCKED_PATIENCE_MS;
+    let failures = 0;
+    for (;;) {
       const res = await this.current.send(body);
-      if (res.getStatus() < 500 || this.aborted) return res;
-      if (wait === null) throw new Error(`the uploads service answered ${res.getStatus()} for half a minute`);
+      const status = res.getStatus();
+      if (this.aborted) return res;
+      let wait: number;
+      if (status === 423) {
+        if (Date.now() >= lockedUntil) return res;
+        wait = Math.min(10_000, 1000 * (Number(res.getHeader('retry-after')) || 1));
+      } else if (status >= 500) {
+        const next = HEAD_PATIENCE_MS[failures++];
+        if (next === undefined) throw new Error(`the uploads service answered ${status} for half a minute`);
+        wait = next;
+      } else return res;
       await new Promise((r) => setTimeout(r, wait));
       if (this.aborted) return res;
       this.current = this.stack.createRequest('HEAD', this.current.getURL());
       for (const [h, v] of this.headers) this.current.setHeader(h, v);
     }
-    throw new Error('unreachable');
   }
 
   async abort(): Promise<void> {
