@@ -1,4 +1,4 @@
-import { mulberry32, type Rng } from '../../load/schedule.js';
+import { mulberry32, zipfSampler } from '../../load/schedule.js';
 
 /**
  * The offline side of recommendations that needs no Spark: the viewing set with planted taste
@@ -51,30 +51,21 @@ export function plantedViewingSet(options: PlantOptions = {}): ViewingSet {
     // a block's genre is shared with the next block's: genre g/2 covers blocks g and g+1
     genres.set(title(i), [`genre-${Math.floor(g / 2)}`, i % 3 === 0 ? 'drama' : 'comedy']);
   }
+  // P(i) ∝ 1/(i+1): a few titles take most of the views, in the catalogue and in each block
+  const anyTitle = zipfSampler(titles, { s: 1, rng });
+  const inBlock = zipfSampler(block, { s: 1, rng });
   const views: View[] = [];
   for (let u = 0; u < users; u++) {
     const g = u % groups;
     const seen = new Set<number>();
     while (seen.size < perUser) {
-      const i = rng() < noise ? zipfIndex(rng, titles) : g * block + zipfIndex(rng, block);
+      const i = rng() < noise ? anyTitle() : g * block + inBlock();
       if (seen.has(i)) continue;
       seen.add(i);
       views.push({ user: `u${String(u).padStart(4, '0')}`, title: title(i), weight: 0.5 + rng() / 2 });
     }
   }
   return { views, genres };
-}
-
-/** An index in [0, n) with P(i) ∝ 1/(i+1): a few titles take most of the views. */
-function zipfIndex(rng: Rng, n: number): number {
-  let total = 0;
-  for (let i = 1; i <= n; i++) total += 1 / i;
-  let x = rng() * total;
-  for (let i = 0; i < n; i++) {
-    x -= 1 / (i + 1);
-    if (x <= 0) return i;
-  }
-  return n - 1;
 }
 
 /**

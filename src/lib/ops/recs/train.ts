@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ClusterEndpoints } from '../../cluster/endpoints.js';
 import { clusterSecrets } from '../../cluster/secrets.js';
 import { FlixError } from '../../core/errors.js';
 import { mysqlPool } from '../../engines/mysql/client.js';
@@ -55,9 +56,11 @@ export interface TrainReport {
 export async function trainRecs(opts: TrainOptions, onLine: (line: string) => void): Promise<TrainReport> {
   const started = Date.now();
   const cluster = 'cluster' in opts.source ? opts.source.cluster : null;
-  const set = cluster
-    ? await clusterViewingSet(cluster)
-    : plantedViewingSet({ ...('synthetic' in opts.source ? opts.source.synthetic : {}) });
+  const endpoints = cluster ? await runningClusterEndpoints(cluster) : null;
+  const set =
+    cluster && endpoints
+      ? await clusterViewingSet(cluster, endpoints)
+      : plantedViewingSet({ ...('synthetic' in opts.source ? opts.source.synthetic : {}) });
   if (set.views.length === 0) {
     throw new FlixError('there is no viewing history to train on yet', {
       code: 'notFound',
@@ -81,10 +84,9 @@ export async function trainRecs(opts: TrainOptions, onLine: (line: string) => vo
     );
     const popularity = scoreAt(popularityRecs(split.train, opts.k), split.heldOut, opts.k);
     let wrote: TrainReport['wrote'] = null;
-    if (cluster && fullIds) {
+    if (endpoints && fullIds) {
       const picks = await readRows(join(work, 'full', 'recs.tsv'), fullIds.users, fullIds.titles);
       const similar = await readRows(join(work, 'full', 'similar.tsv'), fullIds.titles, fullIds.titles);
-      const endpoints = await runningClusterEndpoints(cluster);
       const store = await RecsStore.connect(endpoints.cassandra as string);
       try {
         await store.writeTraining(picks, similar, new Date());
@@ -164,8 +166,7 @@ async function readRows(file: string, keys: DenseIds, values: DenseIds): Promise
  * The cluster's viewing history as a viewing set: one view per user and title, weighted by the
  * share of the title watched, and every ready title's genres.
  */
-async function clusterViewingSet(cluster: string): Promise<ViewingSet> {
-  const endpoints = await runningClusterEndpoints(cluster);
+async function clusterViewingSet(cluster: string, endpoints: ClusterEndpoints): Promise<ViewingSet> {
   if (!endpoints.cassandra) {
     throw new FlixError(`cluster '${cluster}' runs no Cassandra, so it keeps no viewing history`, {
       code: 'invalidConfig',

@@ -1,6 +1,7 @@
 import { groupConsumer, topics } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { HttpError, REGION_HEADER, Router } from '../../platform/http/router.js';
+import type { CallOptions } from '../../platform/service-client.js';
 import type { CatalogTitle } from '../catalog/contract.js';
 import { parseViewingEvent } from '../history/contract.js';
 import { FINISHED_SHARE, type RecommendationRow, type RecommendationsAnswer } from './contract.js';
@@ -26,7 +27,7 @@ export async function startRecommendationsService(ctx: ServiceContext): Promise<
   const store = await RecsStore.connect(ctx.endpoints.cassandra);
   const counts = { served: 0, degraded: 0, finished: 0, events: 0, eventErrors: 0 };
 
-  const catalogTitles = async (opts: { userId: string; region: string | null }) => {
+  const catalogTitles = async (opts: Pick<CallOptions, 'userId' | 'region' | 'trace'>) => {
     const answer = await ctx.services.call<{ titles: Listed[] }>('catalog', {
       path: '/v1/titles?limit=100',
       ...opts,
@@ -80,17 +81,7 @@ export async function startRecommendationsService(ctx: ServiceContext): Promise<
       throw new HttpError(401, 'missing-user', 'recommendations are per user; call through the gateway');
     const region = (req.headers[REGION_HEADER] as string | undefined) ?? null;
     const [titles, mine] = await Promise.all([
-      ctx.services
-        .call<{ titles: Listed[] }>('catalog', {
-          path: '/v1/titles?limit=100',
-          trace: req.trace,
-          userId: req.userId,
-          region,
-        })
-        .then((a) => {
-          if (a.status !== 200) throw new HttpError(502, 'catalog-refused', `catalog answered ${a.status}`);
-          return a.body.titles;
-        }),
+      catalogTitles({ trace: req.trace, userId: req.userId, region }),
       store.forUser(req.userId).catch((error: unknown) => {
         ctx.log('recommendations store unavailable; catalog rows only', { error: String(error) });
         return null;

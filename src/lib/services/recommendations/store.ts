@@ -1,4 +1,5 @@
 import cassandra from 'cassandra-driver';
+import { forEachLimited } from '../../core/concurrency.js';
 import { connectCassandra, FLIX_KEYSPACE as KS } from '../../engines/cassandra/client.js';
 
 /**
@@ -37,31 +38,18 @@ export class RecsStore {
     similar: ReadonlyMap<string, string[]>,
     trainedAt: Date,
   ): Promise<void> {
-    const writes: Array<[string, unknown[]]> = [
-      ...[...users].map(
-        ([u, ts]) =>
-          [
-            `INSERT INTO ${KS}.recs_by_user (user_id, titles, trained_at) VALUES (?, ?, ?)`,
-            [u, ts, trainedAt],
-          ] as [string, unknown[]],
-      ),
-      ...[...similar].map(
-        ([t, ts]) =>
-          [
-            `INSERT INTO ${KS}.recs_similar (title_id, titles, trained_at) VALUES (?, ?, ?)`,
-            [t, ts, trainedAt],
-          ] as [string, unknown[]],
-      ),
-    ];
-    const next = { i: 0 };
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next.i < writes.length) {
-          const [q, params] = writes[next.i++] as [string, unknown[]];
-          await this.client.execute(q, params, { prepare: true });
-        }
-      }),
-    );
+    const write = (table: string, key: string) => (row: [string, string[]]) =>
+      this.client
+        .execute(
+          `INSERT INTO ${KS}.${table} (${key}, titles, trained_at) VALUES (?, ?, ?)`,
+          [...row, trainedAt],
+          {
+            prepare: true,
+          },
+        )
+        .then(() => {});
+    await forEachLimited([...users], 16, write('recs_by_user', 'user_id'));
+    await forEachLimited([...similar], 16, write('recs_similar', 'title_id'));
   }
 
   async forUser(userId: string): Promise<UserRecs> {
