@@ -14,7 +14,7 @@ import { choice, number, parseArgs, string } from './lib/args.mjs';
 import { cleanup, onCleanup } from './lib/cleanup.mjs';
 import { benchSource, ensureSource, proresSource } from './lib/fixtures.mjs';
 import { flixCli, root, upCluster } from './lib/flix.mjs';
-import { addCpuSince, componentKinds, cpuSnapshot, loadAverage } from './lib/proc.mjs';
+import { addCpuSince, componentKinds, cpuSnapshot, loadAverage, untilIdle } from './lib/proc.mjs';
 import { writeResults } from './lib/results.mjs';
 import { median, sum } from './lib/stats.mjs';
 import { printLine } from './lib/table.mjs';
@@ -119,6 +119,8 @@ const kinds = componentKinds(cli.json('status', '--json').components);
 try {
   for (let i = 0; i < runs; i++) {
     const out = mkdtempSync(join(tmpdir(), 'flix-bench-ref-'));
+    // both sides start on a settled machine (a cluster just up is not): an idle cluster keeps ~25 % busy
+    await untilIdle(0.6, 120_000);
     const load = loadAverage();
     const ref = timed('ffmpeg', singlePassLadderArgs(source, ladder, out));
     rmSync(out, { recursive: true, force: true });
@@ -127,6 +129,7 @@ try {
     );
 
     const outFile = join(mkdtempSync(join(tmpdir(), 'flix-bench-ingest-')), 'ingest.json');
+    await untilIdle(0.6, 120_000);
     const before = cpuSnapshot(kinds);
     const run = timed('bash', [
       '-c',

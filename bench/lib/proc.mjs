@@ -24,7 +24,7 @@ function ticksPerSecond() {
 /**
  * Calls `visit` for every process with its pid, its process group and the fields of
  * /proc/PID/stat after the command name (fields[0] is the state, [2] the group, [11] utime,
- * [12] stime). A process that ends while being read is skipped.
+ * [12] stime, [13] cutime, [14] cstime). A process that ends while being read is skipped.
  * @param {(pid: string, pgid: number, fields: string[]) => void} visit
  */
 function eachProcess(visit) {
@@ -41,8 +41,13 @@ function eachProcess(visit) {
   }
 }
 
-/** @param {string[]} fields */
-const cpuSecondsOf = (fields) => (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+/**
+ * A process's user + system seconds, with those of its children it has reaped ([13] cutime, [14]
+ * cstime): a transcoder's ffmpeg runs end long before the snapshot after them.
+ * @param {string[]} fields
+ */
+const cpuSecondsOf = (fields) =>
+  (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / ticksPerSecond();
 
 /**
  * Sum of user+system CPU seconds of every process in these process groups.

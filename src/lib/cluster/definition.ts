@@ -70,9 +70,9 @@ const schema = z.strictObject({
       orchestrator: z
         .strictObject({
           instances: z.number().int().min(0).max(8).default(1),
-          // rendition: one task per chunk x rendition (each decodes its chunk);
-          // chunk: one task per chunk making every rendition from one decode (less CPU)
-          taskShape: z.enum(['rendition', 'chunk']).default('rendition'),
+          // chunk: one task per chunk making every rendition from one decode (the CPU of one pass);
+          // rendition: one task per chunk x rendition (each decodes its chunk again: ~1.6x the CPU)
+          taskShape: z.enum(['rendition', 'chunk']).default('chunk'),
           // segments (of ~4 s) per chunk; 0 = 2, more for long titles (at most 100 chunks)
           chunkSegments: z.number().int().min(0).max(150).default(0),
           // jobs advanced side by side (each under its own lease)

@@ -55,10 +55,12 @@ export const serviceCatalog: Record<ServiceId, ServiceInfo> = {
     'cluster',
     ['kafka', 'mysql', 'origin'],
   ),
-  transcoder: info('transcoder', 'transcoder worker (encodes chunk x rendition tasks from Kafka)', 'zone', [
-    'kafka',
-    'origin',
-  ]),
+  transcoder: info(
+    'transcoder',
+    'transcoder worker (encodes chunk tasks from Kafka, every rendition of a chunk from one decode)',
+    'zone',
+    ['kafka', 'origin'],
+  ),
   distribution: info(
     'distribution',
     'pushes titles to the edges: on publish and in a nightly window, by plays per zone (Open Connect fill)',

@@ -1,4 +1,4 @@
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { AssignerProtocol, type Consumer, type Kafka, type Producer } from 'kafkajs';
 import type { ClusterEndpoints } from '../cluster/endpoints.js';
 import { kafkaFor } from '../engines/kafka/client.js';
 
@@ -70,6 +70,30 @@ export async function connectServiceClients(
   const c = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, ...consumer });
   await c.connect();
   return { kafka, producer, consumer: c };
+}
+
+/**
+ * Each member's partitions of `topic` in consumer group `groupId`, as the group last assigned
+ * them: who will take a message sent to a partition. [] while the group is rebalancing or gone.
+ */
+export async function groupPartitionOwners(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+): Promise<number[][]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([groupId]);
+    const group = groups[0];
+    if (group?.state !== 'Stable') return [];
+    return group.members
+      .map((m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[topic] ?? [])
+      .filter((p) => p.length > 0)
+      .map((p) => [...p].sort((a, b) => a - b));
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /**

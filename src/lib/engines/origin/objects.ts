@@ -17,6 +17,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { forEachLimited } from '../../core/concurrency.js';
 import { originBucket } from '../credentials.js';
 
 /** MD5 of a file (or a byte range of it), hex. */
@@ -84,22 +85,43 @@ export async function downloadFile(s3: S3Client, key: string, file: string): Pro
   await pipeline(r.Body as NodeJS.ReadableStream, createWriteStream(file));
 }
 
+/** Downloads an object and checks it against the MD5 its writer reported. */
+export async function downloadVerified(s3: S3Client, key: string, md5: string, file: string): Promise<void> {
+  await downloadFile(s3, key, file);
+  const got = await md5File(file);
+  if (got !== md5) throw new Error(`${key}: MD5 ${got} differs from the ${md5} its writer reported`);
+  const st = await stat(file);
+  if (st.size === 0) throw new Error(`${key} is empty`);
+}
+
 /** A time-limited GET URL, so ffmpeg/ffprobe can read (and seek in) an object over HTTP. */
 export function presignedGet(s3: S3Client, key: string, seconds = 3600): Promise<string> {
   return getSignedUrl(s3, new GetObjectCommand({ Bucket: originBucket, Key: key }), { expiresIn: seconds });
 }
 
-export async function listKeys(s3: S3Client, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
+/**
+ * Every object under a prefix with its ETag and size, a thousand per request. The ETag of an
+ * object written in one PUT is the MD5 the origin computed of the bytes it stored.
+ */
+export async function listStored(
+  s3: S3Client,
+  prefix: string,
+): Promise<Array<{ key: string; etag: string; bytes: number }>> {
+  const out: Array<{ key: string; etag: string; bytes: number }> = [];
   let token: string | undefined;
   do {
     const r = await s3.send(
       new ListObjectsV2Command({ Bucket: originBucket, Prefix: prefix, ContinuationToken: token }),
     );
-    for (const o of r.Contents ?? []) if (o.Key) keys.push(o.Key);
+    for (const o of r.Contents ?? [])
+      if (o.Key) out.push({ key: o.Key, etag: (o.ETag ?? '').replace(/"/g, ''), bytes: o.Size ?? 0 });
     token = r.IsTruncated ? r.NextContinuationToken : undefined;
   } while (token);
-  return keys;
+  return out;
+}
+
+export async function listKeys(s3: S3Client, prefix: string): Promise<string[]> {
+  return (await listStored(s3, prefix)).map((o) => o.key);
 }
 
 /** Deletes one object (nothing happens when there is none). */
@@ -121,6 +143,8 @@ export async function deletePrefix(s3: S3Client, prefix: string): Promise<number
 }
 
 export const partSize = 8 * 1024 * 1024;
+/** parts sent at once by {@link multipartUpload} */
+const PARTS_IN_FLIGHT = 4;
 
 export interface MultipartProgress {
   bytesDone: number;
@@ -181,12 +205,15 @@ export async function multipartUpload(
     await opts.onUploadId?.(uploadId);
   }
 
-  const etags: string[] = [];
+  const etags: string[] = new Array(partsTotal);
   let bytesDone = 0;
+  let partsDone = 0;
   let resumedParts = 0;
   const fh = await open(file, 'r');
   try {
-    for (let n = 1; n <= partsTotal; n++) {
+    // a few parts in flight: one at a time leaves the origin waiting on each round trip
+    const numbers = Array.from({ length: partsTotal }, (_, i) => i + 1);
+    await forEachLimited(numbers, PARTS_IN_FLIGHT, async (n) => {
       if (opts.signal?.aborted) throw new Error('upload interrupted');
       const start = (n - 1) * partSize;
       const len = Math.min(partSize, size - start);
@@ -211,10 +238,11 @@ export async function multipartUpload(
         if ((r.ETag ?? '').replace(/"/g, '') !== md5)
           throw new Error(`part ${n}: origin stored a different MD5`);
       }
-      etags.push(md5);
+      etags[n - 1] = md5;
       bytesDone += len;
-      opts.onProgress?.({ bytesDone, bytesTotal: size, partsDone: n, partsTotal, resumedParts });
-    }
+      partsDone++;
+      opts.onProgress?.({ bytesDone, bytesTotal: size, partsDone, partsTotal, resumedParts });
+    });
   } finally {
     await fh.close();
   }

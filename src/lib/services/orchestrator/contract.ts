@@ -159,6 +159,12 @@ export function publishedMedia(p: PackagedJob): PublishedMedia {
   };
 }
 
+/** Where a title's published objects live in the origin (the edges serve this prefix). */
+export const publishedPrefix = (id: string) => `titles/${id}/`;
+
+/** The transcoders' consumer group on transcode.tasks: every worker is a member. */
+export const TRANSCODER_GROUP = 'flix-transcoders';
+
 /**
  * A transcode task as it travels on Kafka: one chunk (or the whole soundtrack) and the task ids
  * it completes — one rendition, or with taskShape `chunk` every rendition of that chunk from one

@@ -1,19 +1,17 @@
-import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { forEachLimited } from '../../core/concurrency.js';
-import { downloadFile, md5File, presignedGet, putFile } from '../../engines/origin/objects.js';
+import { downloadVerified, presignedGet, putFile } from '../../engines/origin/objects.js';
 import { concatChunks } from '../../media/assemble.js';
 import type { Rendition } from '../../media/ladder.js';
 import { type PackageAudio, packageTitle } from '../../media/package.js';
 import { extractSubtitles } from '../../media/subtitles.js';
 import { makePoster, makeSprite } from '../../media/thumbnails.js';
-import type { PackagedJob, PlannedJob } from './contract.js';
+import { type PackagedJob, type PlannedJob, publishedPrefix } from './contract.js';
 import type { StageDeps } from './stages.js';
 import { listTasks, recordObjects, type TaskRow } from './store.js';
-
-/** Where a title's published objects live in the origin (the edges serve this prefix). */
-export const publishedPrefix = (id: string) => `titles/${id}/`;
+import { checkManifests } from './validate.js';
 
 const contentTypes: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
@@ -61,6 +59,15 @@ export async function packageStage(d: StageDeps, id: string, plan: PlannedJob): 
       makeThumbnails(plan, renditions, source, thumbsDir),
     ]);
     for (const f of await readdir(thumbsDir)) await rename(join(thumbsDir, f), join(outDir, f));
+    // every manifest checked against every segment's boxes before anything is stored, where the
+    // files are; validation then checks that the origin holds exactly these bytes
+    await checkManifests(
+      [
+        { hls: pkg.hlsMaster, dash: pkg.dashManifest },
+        ...Object.values(pkg.capped).map((m) => ({ hls: m.hls, dash: m.dash })),
+      ],
+      (rel) => readFile(join(outDir, rel)),
+    );
     const objects = await storePublished(d, id, outDir);
     const key = (rel: string) => `${publishedPrefix(id)}${rel}`;
     return {
@@ -93,7 +100,7 @@ async function joinRenditions(
       .sort((a, b) => a.chunkIndex - b.chunkIndex);
     const files = chunks.map((c) => join(tmp, `${r.name}-${String(c.chunkIndex).padStart(4, '0')}.mp4`));
     await forEachLimited(chunks, 4, (c, i) =>
-      downloadChecked(s3, c.objectKey as string, c.md5 as string, files[i] as string),
+      downloadVerified(s3, c.objectKey as string, c.md5 as string, files[i] as string),
     );
     await concatChunks(files, out, { expectedFrames: plan.ladder.totalFrames });
     for (const f of files) await rm(f, { force: true });
@@ -112,7 +119,7 @@ async function downloadAudio(s3: S3Client, tasks: TaskRow[], tmp: string): Promi
     const row = tasks.find((r) => r.kind === 'audio' && r.taskId === t.task);
     if (!row) continue;
     const file = join(tmp, `${t.id}.m4a`);
-    await downloadChecked(s3, row.objectKey as string, row.md5 as string, file);
+    await downloadVerified(s3, row.objectKey as string, row.md5 as string, file);
     out.push({ id: t.id, label: t.label, file });
   }
   return out;
@@ -180,13 +187,4 @@ async function walk(dir: string): Promise<string[]> {
     else out.push(p);
   }
   return out.sort();
-}
-
-/** Downloads an object and checks it against the MD5 its writer reported. */
-export async function downloadChecked(s3: S3Client, key: string, md5: string, file: string): Promise<void> {
-  await downloadFile(s3, key, file);
-  const got = await md5File(file);
-  if (got !== md5) throw new Error(`${key}: MD5 ${got} differs from the ${md5} its worker reported`);
-  const st = await stat(file);
-  if (st.size === 0) throw new Error(`${key} is empty`);
 }

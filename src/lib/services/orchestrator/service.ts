@@ -1,14 +1,13 @@
 import { mysqlPool } from '../../engines/mysql/client.js';
 import { originClient } from '../../engines/origin/client.js';
 import { deleteObject, deletePrefix } from '../../engines/origin/objects.js';
-import { connectServiceClients, topics } from '../../platform/events.js';
+import { connectServiceClients, groupPartitionOwners, topics } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { HttpError, Router } from '../../platform/http/router.js';
 import { OPERATOR } from '../../platform/internal-auth.js';
 import { backoffMs, isTransient, rideOut } from '../../platform/outage.js';
 import { ensureCatalogSchema, getTitle, setTitleStatus } from '../catalog/store.js';
-import type { ResultMessage } from './contract.js';
-import { publishedPrefix } from './package.js';
+import { publishedPrefix, type ResultMessage, TRANSCODER_GROUP } from './contract.js';
 import type { Stage } from './stages.js';
 import { nextStage } from './stages.js';
 import { runStage } from './steps.js';
@@ -42,11 +41,14 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
   await ensureCatalogSchema(db);
   await ensureIngestSchema(db);
   const s3 = originClient(ctx.endpoints.origin as string, ctx.secrets);
-  const { producer, consumer } = await connectServiceClients(
+  const { kafka, producer, consumer } = await connectServiceClients(
     ctx.endpoints,
     ctx.component.name,
     'flix-orchestrator',
   );
+  // the transcoders' group, asked when tasks are queued: a task goes to the least busy worker
+  const taskOwners = () =>
+    groupPartitionOwners(kafka, TRANSCODER_GROUP, topics.transcodeTasks.name).catch(() => []);
   await consumer.subscribe({
     topics: [topics.titleUploaded.name, topics.transcodeResults.name],
     fromBeginning: true,
@@ -149,7 +151,7 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
   async function step(job: JobRow): Promise<boolean> {
     try {
       const taskShape = ctx.component.settings.taskShape === 'chunk' ? 'chunk' : 'rendition';
-      const outcome = await runStage({ taskShape, db, s3, producer, ctx }, job);
+      const outcome = await runStage({ taskShape, taskOwners, db, s3, producer, ctx }, job);
       if (outcome.done) {
         const next = nextStage(job.stage);
         const fresh = (await getJob(db, job.titleId)) as JobRow;

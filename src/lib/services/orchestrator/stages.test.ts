@@ -60,4 +60,29 @@ describe('ingest stages', () => {
       ['audio', ['audio'], 1],
     ]);
   });
+
+  it('balances the workers the group assigned partitions to, not the partitions', () => {
+    // three 8 s chunks' worth, one 4 s, two audio tracks; worker a owns 0-3, b 4-7, c 8-11
+    const tasks: TaskSpec[] = [
+      { taskId: 'chunk/0', kind: 'video', rendition: '1080p', chunkIndex: 0, cost: 8 },
+      { taskId: 'chunk/1', kind: 'video', rendition: '1080p', chunkIndex: 1, cost: 8 },
+      { taskId: 'chunk/2', kind: 'video', rendition: '1080p', chunkIndex: 2, cost: 4 },
+      { taskId: 'audio', kind: 'audio', rendition: 'audio', chunkIndex: 0, cost: 1 },
+      { taskId: 'surround', kind: 'audio', rendition: 'surround', chunkIndex: 0, cost: 2 },
+    ];
+    const owners = [
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9, 10, 11],
+    ];
+    const parts = assignPartitions(tasks, 12, owners);
+    const workerOf = (id: string) => owners.findIndex((o) => o.includes(parts.get(id) as number));
+    expect(new Set(['chunk/0', 'chunk/1', 'chunk/2'].map(workerOf)).size).toBe(3);
+    const load = [0, 0, 0];
+    for (const t of tasks) load[workerOf(t.taskId)] = (load[workerOf(t.taskId)] as number) + t.cost;
+    expect(Math.max(...load)).toBe(8);
+    // without the assignment, the costliest three land on partitions 0-2: all worker a's here
+    const blind = assignPartitions(tasks, 12);
+    expect(['chunk/0', 'chunk/1', 'chunk/2'].map((id) => blind.get(id))).toEqual([0, 1, 2]);
+  });
 });

@@ -7,8 +7,9 @@ import type { ServiceContext } from '../../platform/host.js';
  * The stages of a title's ingest, in order. Each stage's result is persisted before the next
  * begins, so an orchestrator that restarts picks the job up at the stage it had reached.
  *   probe    ffprobe the original in the origin
- *   plan     per-title ladder and GOP-aligned chunks; one task per chunk x rendition (+ audio)
- *   queue    tasks onto Kafka (again after a restart: a duplicate task is harmless)
+ *   plan     per-title ladder and GOP-aligned chunks; a task per chunk x rendition (+ audio)
+ *   queue    tasks onto Kafka, a chunk's renditions in one message by default, each to the least
+ *            busy worker (again after a restart: a duplicate task is harmless)
  *   encode   wait until every task has a result
  *   package  concat chunks per rendition, CMAF segments + HLS + DASH, poster, sprite, subtitles
  *   validate every object the manifests name exists with its recorded MD5; renditions probe; duration
@@ -39,16 +40,28 @@ export function videoTaskId(rendition: string, chunkIndex: number): string {
 }
 
 /**
- * Longest-processing-time-first: give each task (costliest first) to the partition with the
- * least work so far, so workers that own different partitions get about the same work.
+ * Longest-processing-time-first: give each task (costliest first) to the worker with the least
+ * work so far, so every worker gets about the same work. A worker takes its partitions' tasks one
+ * at a time, so what must be balanced is the workers, not the partitions: `owners` lists each
+ * worker's partitions as the consumer group assigned them (a worker's tasks go round its
+ * partitions). Without it (the group's assignment unknown) each partition counts as a worker.
  */
-export function assignPartitions(tasks: TaskSpec[], partitions: number): Map<string, number> {
-  const load = new Array<number>(partitions).fill(0);
+export function assignPartitions(
+  tasks: TaskSpec[],
+  partitions: number,
+  owners: number[][] = [],
+): Map<string, number> {
+  const bins = owners.filter((o) => o.length > 0);
+  const workers = bins.length > 0 ? bins : Array.from({ length: partitions }, (_, p) => [p]);
+  const load = new Array<number>(workers.length).fill(0);
+  const used = new Array<number>(workers.length).fill(0);
   const out = new Map<string, number>();
   for (const t of [...tasks].sort((a, b) => b.cost - a.cost || a.taskId.localeCompare(b.taskId))) {
     let best = 0;
-    for (let p = 1; p < partitions; p++) if ((load[p] as number) < (load[best] as number)) best = p;
-    out.set(t.taskId, best);
+    for (let w = 1; w < workers.length; w++) if ((load[w] as number) < (load[best] as number)) best = w;
+    const own = workers[best] as number[];
+    out.set(t.taskId, own[(used[best] as number) % own.length] as number);
+    used[best] = (used[best] as number) + 1;
     load[best] = (load[best] as number) + t.cost;
   }
   return out;
@@ -83,6 +96,8 @@ export function groupTasks(tasks: TaskSpec[], shape: 'rendition' | 'chunk'): Tas
 /** What a stage works with. */
 export interface StageDeps {
   taskShape: 'rendition' | 'chunk';
+  /** the transcoders' partitions of the tasks topic, one list per worker ([] when unknown) */
+  taskOwners: () => Promise<number[][]>;
   db: Db;
   s3: S3Client;
   producer: Producer;

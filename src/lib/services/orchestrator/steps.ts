@@ -59,7 +59,7 @@ async function probe(d: StageDeps, id: string): Promise<JobPlan> {
   return { media, sourceKey: t.sourceKey };
 }
 
-/** The per-title ladder and GOP-aligned chunks; one task per chunk × rendition, and the audio. */
+/** The per-title ladder and GOP-aligned chunks; a task row per chunk × rendition (sent grouped by chunk, see `groupTasks`), and the audio. */
 async function plan(d: StageDeps, id: string, probed: JobPlan | null): Promise<PlannedJob> {
   if (!probed) throw new Error(`the job of ${id} has not been probed`);
   const ladder = planLadder(probed.media);
@@ -119,6 +119,7 @@ async function queue(d: StageDeps, id: string, p: PlannedJob): Promise<void> {
   const partitions = assignPartitions(
     grouped.map((g) => g.spec),
     topics.transcodeTasks.partitions,
+    await d.taskOwners(),
   );
   const messages = grouped.map((g) => {
     const first = g.items[0] as TaskSpec;

@@ -1,13 +1,13 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { forEachLimited } from '../../core/concurrency.js';
+import { downloadVerified, listStored } from '../../engines/origin/objects.js';
 import { checkConformance } from '../../media/conformance.js';
 import { filesInMpd } from '../../media/manifests/dash.js';
 import { filesInHlsPlaylist, hlsDuration, resolveRef } from '../../media/manifests/hls.js';
 import { probeMedia } from '../../media/probe.js';
 import { durationMatches } from '../../media/validate.js';
-import type { PackagedJob } from './contract.js';
-import { downloadChecked } from './package.js';
+import { type PackagedJob, publishedPrefix } from './contract.js';
 import type { StageDeps } from './stages.js';
 import { listObjects } from './store.js';
 
@@ -15,55 +15,89 @@ import { listObjects } from './store.js';
 const PARALLEL_DOWNLOADS = 6;
 
 /**
- * Nothing is published before this passes. Every object the package stage wrote is read back from
- * the origin once (so what is checked is what the edges will serve) and must match the MD5
- * recorded when it was written; every file any manifest names must be one of them; every
- * manifest — the full pair and each plan's capped pair — must describe its segments exactly, as
- * their boxes say (see `checkConformance`); every rendition's start must probe cleanly as a
- * player joins it; and the title must last as long as its source, within a segment.
+ * Every file an HLS master (through its media playlists) or an MPD names is there, and every
+ * manifest — the full pair and each plan's capped pair — describes its segments exactly, as their
+ * boxes say (see `checkConformance`). `read` gives a file by its path relative to the package.
+ * The package stage runs this on the files it made, before anything is stored.
+ */
+export async function checkManifests(
+  pairs: Array<{ hls: string; dash: string }>,
+  read: (key: string) => Promise<Buffer>,
+): Promise<void> {
+  const cache = new Map<string, Promise<Buffer>>();
+  const cached = (key: string) => {
+    let got = cache.get(key);
+    if (!got) {
+      got = read(key).catch((e: unknown) => {
+        if ((e as { code?: string }).code === 'ENOENT')
+          throw new Error(`${key} is named by a manifest but was never written`);
+        throw e;
+      });
+      cache.set(key, got);
+    }
+    return got;
+  };
+  const text = async (key: string) => (await cached(key)).toString('utf8');
+  for (const pair of pairs) {
+    for (const pl of filesInHlsPlaylist(await text(pair.hls)).map((r) => resolveRef(pair.hls, r))) {
+      for (const r of filesInHlsPlaylist(await text(pl))) await cached(resolveRef(pl, r));
+    }
+    for (const r of filesInMpd(await text(pair.dash))) await cached(resolveRef(pair.dash, r));
+    const problems = await checkConformance({ hlsMaster: pair.hls, dashManifest: pair.dash, read: cached });
+    if (problems.length > 0) {
+      throw new Error(
+        `the manifests do not describe the media: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`,
+      );
+    }
+  }
+}
+
+/**
+ * Nothing is published before this passes. The manifests were checked against the segments'
+ * boxes where they were made ({@link checkManifests}); here the origin must hold exactly those
+ * bytes: one listing gives every stored object's size and the MD5 the origin computed of it
+ * (ETag), and each must match what the package stage recorded — a thousand objects per request
+ * instead of reading each back. Then, as a player joins them through the origin, every
+ * rendition's first objects must probe cleanly, and the title must last as long as its source,
+ * within a segment.
  */
 export async function validateStage(d: StageDeps, id: string, plan: PackagedJob): Promise<void> {
   const recorded = await listObjects(d.db, id);
+  const stored = new Map((await listStored(d.s3, publishedPrefix(id))).map((o) => [o.key, o]));
+  const wrong = recorded.filter((o) => {
+    const s = stored.get(o.key);
+    return !s || s.etag !== o.md5 || s.bytes !== o.bytes;
+  });
+  if (wrong.length > 0) {
+    throw new Error(
+      `${wrong.length} of ${recorded.length} packaged objects are missing from the origin or differ from what was written: ${wrong
+        .slice(0, 3)
+        .map((o) => o.key)
+        .join(', ')}`,
+    );
+  }
+  const md5Of = new Map(recorded.map((o) => [o.key, o.md5]));
   const tmp = await mkdtemp(join(d.ctx.scratchDir, `validate-${id}-`));
   try {
-    const local = new Map<string, string>();
-    await forEachLimited(recorded, PARALLEL_DOWNLOADS, async (o, i) => {
-      const file = join(tmp, `o-${i}`);
-      await downloadChecked(d.s3, o.key, o.md5, file);
-      local.set(o.key, file);
-    });
-    const read = (key: string) => {
-      const file = local.get(key);
-      if (!file) throw new Error(`${key} is named by a manifest but was never written`);
+    let n = 0;
+    const fetch = async (key: string) => {
+      const md5 = md5Of.get(key);
+      if (!md5) throw new Error(`${key} is named by a manifest but was never written`);
+      const file = join(tmp, `o-${n++}`);
+      await downloadVerified(d.s3, key, md5, file);
       return readFile(file);
     };
-    const text = async (key: string) => (await read(key)).toString('utf8');
-    const pairs = [
-      { hls: plan.hlsMaster, dash: plan.dashManifest },
-      ...Object.values(plan.cappedManifests ?? {}),
-    ];
-    for (const pair of pairs) {
-      await namedFilesExist(pair, text);
-      const problems = await checkConformance({ hlsMaster: pair.hls, dashManifest: pair.dash, read });
-      if (problems.length > 0) {
-        throw new Error(
-          `the manifests do not describe the media: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`,
-        );
-      }
-    }
     const master = plan.hlsMaster;
-    const mediaPlaylists = filesInHlsPlaylist(await text(master)).map((r) => resolveRef(master, r));
+    const mediaPlaylists = filesInHlsPlaylist((await fetch(master)).toString('utf8'))
+      .map((r) => resolveRef(master, r))
+      .filter((p) => !p.includes('/subtitles/'));
     let videoDuration = 0;
-    await Promise.all(
-      mediaPlaylists
-        .filter((p) => !p.includes('/subtitles/'))
-        .map(async (pl, i) => {
-          const body = await text(pl);
-          videoDuration = Math.max(videoDuration, hlsDuration(body));
-          const refs = filesInHlsPlaylist(body).map((r) => resolveRef(pl, r));
-          await probeStart(pl, await Promise.all(refs.slice(0, 2).map(read)), join(tmp, `start-${i}.mp4`));
-        }),
-    );
+    await forEachLimited(mediaPlaylists, PARALLEL_DOWNLOADS / 2, async (pl, i) => {
+      const body = (await fetch(pl)).toString('utf8');
+      videoDuration = Math.max(videoDuration, hlsDuration(body));
+      const refs = filesInHlsPlaylist(body).map((r) => resolveRef(pl, r));
+      await probeStart(pl, await Promise.all(refs.slice(0, 2).map(fetch)), join(tmp, `start-${i}.mp4`));
+    });
     if (!durationMatches(plan.media.durationSeconds, videoDuration, plan.ladder.segmentSeconds)) {
       throw new Error(
         `duration ${videoDuration.toFixed(2)} s differs from the source's ${plan.media.durationSeconds.toFixed(2)} s by more than a segment`,
@@ -72,17 +106,6 @@ export async function validateStage(d: StageDeps, id: string, plan: PackagedJob)
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-}
-
-/** Every file an HLS master (through its media playlists) or an MPD names was written. */
-async function namedFilesExist(
-  pair: { hls: string; dash: string },
-  text: (key: string) => Promise<string>,
-): Promise<void> {
-  for (const pl of filesInHlsPlaylist(await text(pair.hls)).map((r) => resolveRef(pair.hls, r))) {
-    for (const r of filesInHlsPlaylist(await text(pl))) await text(resolveRef(pl, r));
-  }
-  for (const r of filesInMpd(await text(pair.dash))) await text(resolveRef(pair.dash, r));
 }
 
 /** ffprobe of a rendition's first objects (init + first segment) joined as a player joins them. */

@@ -9,7 +9,7 @@ import { encodeAudio, encodeVideoChunkRenditions } from '../../media/encode.js';
 import { connectServiceClients, publishEvent, topics } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { rideOut } from '../../platform/outage.js';
-import type { ResultMessage, TaskMessage } from '../orchestrator/contract.js';
+import { type ResultMessage, type TaskMessage, TRANSCODER_GROUP } from '../orchestrator/contract.js';
 
 /**
  * A transcoder worker: one consumer of the shared group on transcode.tasks. It encodes one chunk
@@ -25,7 +25,7 @@ export async function startTranscoder(ctx: ServiceContext): Promise<ServiceHandl
   const { producer, consumer } = await connectServiceClients(
     ctx.endpoints,
     ctx.component.name,
-    'flix-transcoders',
+    TRANSCODER_GROUP,
     {
       maxBytesPerPartition: 64 * 1024,
     },
