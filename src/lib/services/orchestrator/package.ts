@@ -31,10 +31,19 @@ const contentType = (f: string) => contentTypes[f.slice(f.lastIndexOf('.'))] ?? 
  */
 export async function packageStage(d: StageDeps, id: string, plan: PlannedJob): Promise<PackagedJob> {
   const tmp = await mkdtemp(join(d.ctx.scratchDir, `package-${id}-`));
+  // where the stage's seconds go, in the log (the bench reads them)
+  const seconds: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (what: string) => {
+    const now = performance.now();
+    seconds[what] = Number(((now - mark) / 1000).toFixed(2));
+    mark = now;
+  };
   try {
     const tasks = await listTasks(d.db, id);
     const renditions = await joinRenditions(d.s3, plan, tasks, tmp);
     const audio = await downloadAudio(d.s3, tasks, tmp);
+    lap('join');
     const source = await presignedGet(d.s3, plan.sourceKey);
     const subtitlesDir = join(tmp, 'subtitles-source');
     const subtitles =
@@ -59,6 +68,7 @@ export async function packageStage(d: StageDeps, id: string, plan: PlannedJob): 
       makeThumbnails(plan, renditions, source, thumbsDir),
     ]);
     for (const f of await readdir(thumbsDir)) await rename(join(thumbsDir, f), join(outDir, f));
+    lap('segment');
     // every manifest checked against every segment's boxes before anything is stored, where the
     // files are; validation then checks that the origin holds exactly these bytes
     await checkManifests(
@@ -68,7 +78,10 @@ export async function packageStage(d: StageDeps, id: string, plan: PlannedJob): 
       ],
       (rel) => readFile(join(outDir, rel)),
     );
+    lap('check');
     const objects = await storePublished(d, id, outDir);
+    lap('store');
+    d.ctx.log('package done', { titleId: id, seconds });
     const key = (rel: string) => `${publishedPrefix(id)}${rel}`;
     return {
       ...plan,
