@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { forEachLimited } from '../../core/concurrency.js';
@@ -8,10 +8,10 @@ import type { Rendition } from '../../media/ladder.js';
 import { type PackageAudio, packageTitle } from '../../media/package.js';
 import { extractSubtitles } from '../../media/subtitles.js';
 import { makePoster, makeSprite } from '../../media/thumbnails.js';
+import { checkPackage } from '../../media/validate.js';
 import { type PackagedJob, type PlannedJob, publishedPrefix } from './contract.js';
 import type { StageDeps } from './stages.js';
 import { listTasks, recordObjects, type TaskRow } from './store.js';
-import { checkManifests } from './validate.js';
 
 const contentTypes: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
@@ -71,13 +71,17 @@ export async function packageStage(d: StageDeps, id: string, plan: PlannedJob): 
     lap('segment');
     // every manifest checked against every segment's boxes before anything is stored, where the
     // files are; validation then checks that the origin holds exactly these bytes
-    await checkManifests(
-      [
-        { hls: pkg.hlsMaster, dash: pkg.dashManifest },
-        ...Object.values(pkg.capped).map((m) => ({ hls: m.hls, dash: m.dash })),
-      ],
-      (rel) => readFile(join(outDir, rel)),
-    );
+    for (const pair of [
+      pkg,
+      ...Object.values(pkg.capped).map((m) => ({ hlsMaster: m.hls, dashManifest: m.dash })),
+    ]) {
+      const { problems } = await checkPackage(outDir, pair);
+      if (problems.length > 0) {
+        throw new Error(
+          `the manifests do not describe the media: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`,
+        );
+      }
+    }
     lap('check');
     const objects = await storePublished(d, id, outDir);
     lap('store');

@@ -2,8 +2,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { forEachLimited } from '../../core/concurrency.js';
 import { downloadVerified, listStored } from '../../engines/origin/objects.js';
-import { checkConformance } from '../../media/conformance.js';
-import { filesInMpd } from '../../media/manifests/dash.js';
 import { filesInHlsPlaylist, hlsDuration, resolveRef } from '../../media/manifests/hls.js';
 import { probeMedia } from '../../media/probe.js';
 import { durationMatches } from '../../media/validate.js';
@@ -15,46 +13,8 @@ import { listObjects } from './store.js';
 const PARALLEL_DOWNLOADS = 6;
 
 /**
- * Every file an HLS master (through its media playlists) or an MPD names is there, and every
- * manifest — the full pair and each plan's capped pair — describes its segments exactly, as their
- * boxes say (see `checkConformance`). `read` gives a file by its path relative to the package.
- * The package stage runs this on the files it made, before anything is stored.
- */
-export async function checkManifests(
-  pairs: Array<{ hls: string; dash: string }>,
-  read: (key: string) => Promise<Buffer>,
-): Promise<void> {
-  const cache = new Map<string, Promise<Buffer>>();
-  const cached = (key: string) => {
-    let got = cache.get(key);
-    if (!got) {
-      got = read(key).catch((e: unknown) => {
-        if ((e as { code?: string }).code === 'ENOENT')
-          throw new Error(`${key} is named by a manifest but was never written`);
-        throw e;
-      });
-      cache.set(key, got);
-    }
-    return got;
-  };
-  const text = async (key: string) => (await cached(key)).toString('utf8');
-  for (const pair of pairs) {
-    for (const pl of filesInHlsPlaylist(await text(pair.hls)).map((r) => resolveRef(pair.hls, r))) {
-      for (const r of filesInHlsPlaylist(await text(pl))) await cached(resolveRef(pl, r));
-    }
-    for (const r of filesInMpd(await text(pair.dash))) await cached(resolveRef(pair.dash, r));
-    const problems = await checkConformance({ hlsMaster: pair.hls, dashManifest: pair.dash, read: cached });
-    if (problems.length > 0) {
-      throw new Error(
-        `the manifests do not describe the media: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`,
-      );
-    }
-  }
-}
-
-/**
  * Nothing is published before this passes. The manifests were checked against the segments'
- * boxes where they were made ({@link checkManifests}); here the origin must hold exactly those
+ * boxes where they were made (the package stage's `checkPackage`); here the origin must hold exactly those
  * bytes: one listing gives every stored object's size and the MD5 the origin computed of it
  * (ETag), and each must match what the package stage recorded — a thousand objects per request
  * instead of reading each back. Then, as a player joins them through the origin, every
