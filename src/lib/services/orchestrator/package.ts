@@ -31,7 +31,7 @@ const contentType = (f: string) => contentTypes[f.slice(f.lastIndexOf('.'))] ?? 
  */
 export async function packageStage(d: StageDeps, id: string, plan: PlannedJob): Promise<PackagedJob> {
   const tmp = await mkdtemp(join(d.ctx.scratchDir, `package-${id}-`));
-  // where the stage's seconds go, in the log (the bench reads them)
+  // where the stage's seconds go, logged when it is done
   const seconds: Record<string, number> = {};
   let mark = performance.now();
   const lap = (what: string) => {
