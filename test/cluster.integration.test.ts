@@ -83,6 +83,8 @@ describe('a native CI cluster', () => {
           'gateway',
         ].flatMap((svc) => [`${svc}-a-1`, `${svc}-b-1`]),
         'elb-1',
+        'log-agent-1',
+        'log-collector-1',
         // the shared cluster runs a catalog canary in the first zone
         'catalog-canary-1',
       ].sort(),

@@ -63,6 +63,8 @@ const schema = z.strictObject({
       stopSeconds: z.number().int().min(1).max(600).default(20),
     })
     .prefault({}),
+  // the cluster's own logs (and, later, its traces and metrics); false runs none of their parts
+  observability: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
   services: z
     .strictObject({
       // false: an engines-only cluster (no flix service at all, whatever the settings below say)
@@ -221,6 +223,26 @@ const schema = z.strictObject({
         .strictObject({
           instances: z.number().int().min(0).max(1).default(1),
           healthCheckMs: z.number().int().min(100).max(60_000).default(1000),
+          ports: z.strictObject({ http: auto() }).prefault({}),
+        })
+        .prefault({}),
+      // follows every component's log onto Kafka (one for the cluster)
+      'log-agent': z
+        .strictObject({
+          instances: z.number().int().min(0).max(1).default(1),
+          // how often the log files are read when nothing is waiting
+          pollMs: z.number().int().min(50).max(60_000).default(1000),
+          ports: z.strictObject({ http: auto() }).prefault({}),
+        })
+        .prefault({}),
+      // the logs topic into Elasticsearch and the origin's hourly archive
+      'log-collector': z
+        .strictObject({
+          instances: z.number().int().min(0).max(1).default(1),
+          // how often the hour's archive objects are uploaded while records come in
+          archiveSeconds: z.number().int().min(1).max(3600).default(60),
+          // days of logs Elasticsearch keeps (the archive keeps everything)
+          retentionDays: z.number().int().min(1).max(3650).default(7),
           ports: z.strictObject({ http: auto() }).prefault({}),
         })
         .prefault({}),

@@ -5,8 +5,9 @@ import { planCluster, portRequests } from './plan.js';
 
 describe('cluster plan', () => {
   const def = parseClusterDefinition(
-    // without Elasticsearch a cluster runs no search service (or refuses to plan: see below)
-    'zones: [a, b]\nservices:\n  search: { perZone: 0 }\nengines:\n  elasticsearch: { enabled: false }\n  edge: { ports: { http: 8080 } }',
+    // without Elasticsearch a cluster runs no search service and no log collector (or refuses to
+    // plan: see below)
+    'zones: [a, b]\nservices:\n  search: { perZone: 0 }\n  log-collector: { instances: 0 }\nengines:\n  elasticsearch: { enabled: false }\n  edge: { ports: { http: 8080 } }',
     'x.yaml',
   );
 
@@ -48,7 +49,15 @@ describe('cluster plan', () => {
       'gateway-a-1',
       'gateway-b-1',
       'elb-1',
+      'log-agent-1',
     ]);
+  });
+
+  it('runs neither the log agent nor the collector when observability is off', () => {
+    const quiet = parseClusterDefinition('zones: [a]\nobservability: { enabled: false }', 'x.yaml');
+    const names = portRequests(quiet).map((r) => r.component);
+    expect(names).toContain('gateway-a-1');
+    expect(names.filter((n) => n.startsWith('log-'))).toEqual([]);
   });
 
   it('runs no service at all when services.enabled is false', () => {

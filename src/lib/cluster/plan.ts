@@ -5,7 +5,7 @@ import type { ComponentPlan, EngineId, RunnerId } from './components.js';
 import type { ClusterDefinition } from './definition.js';
 import { engineCatalog, engineIds } from './engine-kinds.js';
 import type { PortAssignment, PortRequest } from './ports.js';
-import { type ServiceId, serviceCatalog, serviceIds } from './service-kinds.js';
+import { observabilityServices, type ServiceId, serviceCatalog, serviceIds } from './service-kinds.js';
 
 interface Instance {
   name: string;
@@ -35,6 +35,7 @@ export function instances(def: ClusterDefinition): Instance[] {
     }
   }
   for (const id of def.services.enabled ? serviceIds : []) {
+    if (!def.observability.enabled && observabilityServices.includes(id)) continue;
     const info = serviceCatalog[id];
     const spec = def.services[id] as { instances?: number; perZone?: number; canary?: number };
     if (info.placement === 'cluster') {

@@ -22,7 +22,9 @@ export type ServiceId =
   | 'history'
   | 'uploads'
   | 'gateway'
-  | 'elb';
+  | 'elb'
+  | 'log-agent'
+  | 'log-collector';
 
 export interface ServiceInfo {
   id: ServiceId;
@@ -165,6 +167,21 @@ export const serviceCatalog: Record<ServiceId, ServiceInfo> = {
     false,
     true,
   ),
+  'log-agent': info(
+    'log-agent',
+    "log agent (Chukwa's): follows every component's log, checkpointed, onto Kafka's logs topic",
+    'cluster',
+    ['kafka'],
+  ),
+  'log-collector': info(
+    'log-collector',
+    'log collector: the logs topic into daily Elasticsearch indices and an hourly gzip archive on the origin',
+    'cluster',
+    ['kafka', 'elasticsearch', 'origin'],
+  ),
 };
 
 export const serviceIds = Object.keys(serviceCatalog) as ServiceId[];
+
+/** The services `observability.enabled: false` leaves out. */
+export const observabilityServices: readonly ServiceId[] = ['log-agent', 'log-collector'];

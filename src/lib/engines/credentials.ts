@@ -7,3 +7,5 @@ export const originRegion = 'us-east-1';
 export const originBucket = 'flix-origin';
 /** Viewers' resumable uploads while they arrive (the uploads service's tus store), beside the origin's. */
 export const uploadsBucket = 'flix-uploads';
+/** The log archive (`logs/<yyyy>/<mm>/<dd>/<hh>/<component>.jsonl.gz`), kept apart from what edges serve. */
+export const logsBucket = 'flix-logs';

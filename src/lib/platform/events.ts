@@ -17,6 +17,8 @@ export const topics = {
   transcodeResults: { name: 'transcode.results', partitions: 3 },
   // keyed by user: one user's heartbeats stay in order on one partition
   viewingHeartbeats: { name: 'viewing.heartbeats', partitions: 6 },
+  // every component's log lines, keyed by component: one component's lines stay in order
+  logs: { name: 'logs', partitions: 3 },
 } as const;
 
 export async function ensureTopics(kafka: Kafka): Promise<void> {

@@ -11,6 +11,7 @@ import { DiscoveryClient } from './discovery.js';
 import { errorBody } from './http/error-body.js';
 import { type Router, setCaller } from './http/router.js';
 import { INTERNAL_HEADER, InternalSigner, InternalVerifier } from './internal-auth.js';
+import { type ServiceLog, serviceLog } from './logging.js';
 import { ServiceClient } from './service-client.js';
 
 /** What a service gets from the runtime: who it is, where everything is, a logger and a stop signal. */
@@ -19,7 +20,7 @@ export interface ServiceContext {
   component: ComponentPlan;
   endpoints: ClusterEndpoints;
   signal: AbortSignal;
-  log(message: string, fields?: Record<string, unknown>): void;
+  log: ServiceLog;
   /** this service's view of the registry (the discovery service itself gets one that reads only) */
   discovery: DiscoveryClient;
   /** calls to other services through discovery, each dependency under its own isolation */
@@ -48,14 +49,6 @@ export interface ServiceHandle {
 
 export type ServiceMain = (ctx: ServiceContext) => Promise<ServiceHandle>;
 
-export function jsonLogger(component: string) {
-  return (message: string, fields: Record<string, unknown> = {}) => {
-    process.stdout.write(
-      `${JSON.stringify({ time: new Date().toISOString(), component, message, ...fields })}\n`,
-    );
-  };
-}
-
 /**
  * `flix serve <service>`: start one instance of a service of a running cluster, with an HTTP
  * endpoint on its component port (loopback only): GET /health (200 once started) and GET /status.
@@ -74,7 +67,7 @@ export async function runService(
       nextStep: 'services are started by `flix up`; see `flix status`',
     });
   }
-  const log = jsonLogger(componentName);
+  const log = serviceLog({ component: componentName, service, zone: component.zone });
   const abort = new AbortController();
   const secrets = await clusterSecrets(clusterName);
   const signer = new InternalSigner(secrets.internalKey, componentName);
@@ -113,11 +106,7 @@ export async function runService(
       return handle
         ? send(404, errorBody(404, 'not-found', `no route for ${req.url}`))
         : send(503, errorBody(503, 'starting', `${componentName} is starting`));
-    handle.router.logError ??= (error, fields) =>
-      log('request failed', {
-        ...fields,
-        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-      });
+    handle.router.log ??= log;
     void handle.router.handle(req, res);
   });
   server.keepAliveTimeout = 30_000;
@@ -127,7 +116,7 @@ export async function runService(
   });
 
   const endpoints = endpointsFromPlan(clusterName, plan.components);
-  const discovery = new DiscoveryClient({ endpoints, zone: component.zone, log, signer });
+  const discovery = new DiscoveryClient({ endpoints, zone: component.zone, log: log.warn, signer });
   const services = new ServiceClient({
     discovery,
     zone: component.zone,
@@ -140,12 +129,12 @@ export async function runService(
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log('stopping', { signal });
+    log.info('stopping', { signal });
     abort.abort();
     await discovery.stop();
     await handle?.stop();
     server.close();
-    log('stopped');
+    log.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -177,5 +166,5 @@ export async function runService(
       canary: Number(component.settings.canary ?? 0) === 1,
     });
   }
-  log('started', { port: component.ports.http });
+  log.info('started', { port: component.ports.http });
 }

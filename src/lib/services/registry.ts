@@ -22,6 +22,8 @@ const mains: Record<ServiceId, () => Promise<ServiceMain>> = {
   uploads: async () => (await import('./uploads/service.js')).startUploadsService,
   gateway: async () => (await import('./gateway/service.js')).startGateway,
   elb: async () => (await import('./elb/service.js')).startElb,
+  'log-agent': async () => (await import('./log-agent/service.js')).startLogAgent,
+  'log-collector': async () => (await import('./log-collector/service.js')).startLogCollector,
 };
 
 /** `flix serve <service>`: one instance of a service of a running cluster. */

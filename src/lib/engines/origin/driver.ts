@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import type { ComponentPlan } from '../../cluster/components.js';
 import { clusterSecrets } from '../../cluster/secrets.js';
 import { findBinary } from '../binaries.js';
-import { originBucket, uploadsBucket } from '../credentials.js';
+import { logsBucket, originBucket, uploadsBucket } from '../credentials.js';
 import type { EngineContext, EngineDriver } from '../driver.js';
 import { heapFlags, javaBinary } from '../java.js';
 import { renderTemplateFile } from '../template.js';
@@ -112,7 +112,7 @@ export const originDriver: EngineDriver = {
   async probe(c, ctx) {
     const s3 = originClient(c.endpoint, await clusterSecrets(ctx.clusterName));
     try {
-      for (const Bucket of [originBucket, uploadsBucket]) {
+      for (const Bucket of [originBucket, uploadsBucket, logsBucket]) {
         try {
           await s3.send(new HeadBucketCommand({ Bucket }));
         } catch (e) {

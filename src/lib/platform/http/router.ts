@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { valueRefusedByDatabase } from '../../engines/mysql/client.js';
+import { logRequest, type ServiceLog } from '../logging.js';
 import type { TraceContext } from '../tracing.js';
 import { errorBody } from './error-body.js';
 
@@ -101,8 +102,15 @@ export interface RouterOptions {
 export class Router {
   private readonly routes: RouteEntry[] = [];
   private readonly maxBodyBytes: number;
-  /** where a fault of a handler is logged (the service host sets it) */
-  logError: ((error: unknown, fields: Record<string, unknown>) => void) | null = null;
+  /** where requests and the faults of handlers are logged (the service host sets it) */
+  log: ServiceLog | null = null;
+
+  protected logError(error: unknown, fields: Record<string, unknown>): void {
+    this.log?.error('request failed', {
+      ...fields,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+  }
 
   constructor(options: RouterOptions = {}) {
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
@@ -145,9 +153,24 @@ export class Router {
 
   /** Answers a request; every error becomes the JSON error body. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAt = performance.now();
     const url = new URL(req.url ?? '/', 'http://service.local');
     const trace = resolveTrace(req.headers as Record<string, string | undefined>);
     res.setHeader('x-b3-traceid', trace.traceId);
+    let userId: string | null = null;
+    if (this.log) {
+      const log = this.log;
+      res.once('finish', () =>
+        logRequest(log, {
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          status: res.statusCode,
+          ms: performance.now() - startedAt,
+          traceId: trace.traceId,
+          userId,
+        }),
+      );
+    }
     try {
       const found = this.match(req.method ?? 'GET', url.pathname);
       if (found === null) throw new HttpError(404, 'not-found', `no route for ${url.pathname}`);
@@ -160,6 +183,7 @@ export class Router {
       const body = await readJsonBody(req, this.maxBodyBytes);
       const userHeader = req.headers[USER_HEADER];
       const caller = callerOf(req);
+      userId = caller !== null && typeof userHeader === 'string' && userHeader ? userHeader : null;
       const result = await found.handler({
         method: req.method ?? 'GET',
         path: url.pathname,
@@ -169,7 +193,7 @@ export class Router {
         body,
         trace,
         caller,
-        userId: caller !== null && typeof userHeader === 'string' && userHeader ? userHeader : null,
+        userId,
         raw: req,
       });
       if (isReply(result)) sendJson(res, result.status, result.body, result.headers);
@@ -190,7 +214,7 @@ export class Router {
         if (refused) {
           sendJson(res, 400, errorBody(400, 'invalid-request', refused));
         } else {
-          this.logError?.(error, { method: req.method, path: url.pathname, traceId: trace.traceId });
+          this.logError(error, { method: req.method, path: url.pathname, traceId: trace.traceId });
           sendJson(
             res,
             500,

@@ -136,7 +136,7 @@ export async function startCatalogService(ctx: ServiceContext): Promise<ServiceH
       }
       const objectsDeleted = await removeTitle(removal(), t);
       await cache.delete(`title:${t.id}`);
-      ctx.log('title deleted', { titleId: t.id, by: operator ? 'operator' : req.userId });
+      ctx.log.info('title deleted', { titleId: t.id, by: operator ? 'operator' : req.userId });
       return { id: t.id, deleted: true, objectsDeleted };
     })
     .post('/v1/plays', async (req) => {

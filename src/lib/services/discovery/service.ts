@@ -29,7 +29,7 @@ export async function startDiscovery(ctx: ServiceContext): Promise<ServiceHandle
   const sweep = setInterval(() => {
     const gone = registry.evictExpired();
     evictions += gone.length;
-    for (const id of gone) ctx.log('lease expired', { instance: id });
+    for (const id of gone) ctx.log.info('lease expired', { instance: id });
   }, 1000);
 
   const router = new Router()
@@ -38,7 +38,8 @@ export async function startDiscovery(ctx: ServiceContext): Promise<ServiceHandle
       const known = registry.list().some((i) => i.id === r.id);
       registry.register(r);
       registrations++;
-      if (!known) ctx.log('registered', { instance: r.id, service: r.service, zone: r.zone, url: r.url });
+      if (!known)
+        ctx.log.info('registered', { instance: r.id, service: r.service, zone: r.zone, url: r.url });
       return reply(204);
     })
     .put('/v1/instances/:id/heartbeat', (req) => {
@@ -48,7 +49,7 @@ export async function startDiscovery(ctx: ServiceContext): Promise<ServiceHandle
     })
     .delete('/v1/instances/:id', (req) => {
       const removed = registry.deregister(req.params.id as string);
-      if (removed) ctx.log('deregistered', { instance: req.params.id });
+      if (removed) ctx.log.info('deregistered', { instance: req.params.id });
       return reply(204);
     })
     .get('/v1/instances', (req) => {

@@ -225,7 +225,7 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
       counts.failures++;
       run.state = 'failed';
       run.error = (e as Error).message;
-      ctx.log('placement failed', { run: run.id, error: run.error });
+      ctx.log.warn('placement failed', { run: run.id, error: run.error });
     } finally {
       run.finishedAt = new Date().toISOString();
     }
@@ -287,7 +287,12 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
       // (a new origin-tier list) closes the keep-alive connections its old worker held
       let r = await fill(edge, id, missing);
       for (let attempt = 1; attempt <= 2 && r.failures.length > 0 && !ctx.signal.aborted; attempt++) {
-        ctx.log('fill retried', { edge: edge.name, titleId: id, attempt, failures: r.failures.slice(0, 3) });
+        ctx.log.warn('fill retried', {
+          edge: edge.name,
+          titleId: id,
+          attempt,
+          failures: r.failures.slice(0, 3),
+        });
         await sleep(500 * attempt, undefined, { signal: ctx.signal });
         missing = await missingObjects(cacheDir, all);
         const again = await fill(edge, id, missing);
@@ -305,11 +310,11 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
       counts.filledObjects += r.fromOrigin.objects;
       counts.filledBytes += r.fromOrigin.bytes;
       if (r.failures.length > 0) {
-        ctx.log('fill incomplete', { edge: edge.name, titleId: id, failures: r.failures.slice(0, 3) });
+        ctx.log.warn('fill incomplete', { edge: edge.name, titleId: id, failures: r.failures.slice(0, 3) });
       }
     }
     report.seconds = Math.round((Date.now() - started) / 100) / 10;
-    ctx.log('edge placed', {
+    ctx.log.info('edge placed', {
       edge: edge.name,
       filled: report.filled.length,
       evicted: report.evicted.length,
@@ -330,7 +335,7 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
     eachMessage: async ({ message }) => {
       if (!fillOnPublish) return;
       const event = JSON.parse(String(message.value)) as { titleId?: string };
-      ctx.log('title published: placing', { titleId: event.titleId });
+      ctx.log.info('title published: placing', { titleId: event.titleId });
       requestRun(`published ${event.titleId ?? ''}`.trim(), event.titleId);
     },
   });
@@ -415,7 +420,7 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
       queue = done.catch(() => {});
       const evicted = await done;
       counts.evictedObjects += evicted.reduce((a, e) => a + e.objects, 0);
-      ctx.log('title evicted', { titleId: body.titleId, evicted });
+      ctx.log.info('title evicted', { titleId: body.titleId, evicted });
       return { titleId: body.titleId, edges: evicted };
     })
     .get('/v1/runs/:id', (req) => {

@@ -208,7 +208,7 @@ export async function startElb(ctx: ServiceContext): Promise<ServiceHandle> {
       });
       const ok = r.status === 200;
       const change = health.record(t.id, ok, Date.now(), ok ? undefined : `answered ${r.status}`);
-      if (change) ctx.log(`gateway ${change}`, { gateway: t.id, zone: t.zone });
+      if (change) ctx.log.info(`gateway ${change}`, { gateway: t.id, zone: t.zone });
     } catch (error) {
       const change = health.record(
         t.id,
@@ -216,7 +216,7 @@ export async function startElb(ctx: ServiceContext): Promise<ServiceHandle> {
         Date.now(),
         error instanceof Error ? error.message : String(error),
       );
-      if (change) ctx.log(`gateway ${change}`, { gateway: t.id, zone: t.zone });
+      if (change) ctx.log.info(`gateway ${change}`, { gateway: t.id, zone: t.zone });
     }
   };
   let checking = false;

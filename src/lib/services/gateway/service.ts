@@ -5,6 +5,7 @@ import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { errorBody } from '../../platform/http/error-body.js';
 import { callerOf, Router, sendJson } from '../../platform/http/router.js';
 import { OPERATOR } from '../../platform/internal-auth.js';
+import { logRequest } from '../../platform/logging.js';
 import { isolation } from '../../platform/resilience/index.js';
 import { FilterChain, FilterChainError } from './chain.js';
 import { jsonError } from './errors.js';
@@ -141,7 +142,17 @@ export class GatewayHttp extends Router {
       if (res.headersSent || res.destroyed) return;
       res.writeHead(r.status, headers);
       res.end(ctx.method === 'HEAD' ? undefined : payload);
+      if (this.log)
+        logRequest(this.log, {
+          method: ctx.method,
+          path,
+          status: r.status,
+          ms: performance.now() - startedAt,
+          traceId: ctx.trace?.traceId,
+          userId: ctx.user?.id,
+        });
     } catch (error) {
+      this.logError(error, { method: req.method, path });
       if (res.headersSent || res.destroyed) return;
       const e = jsonError(500, 'gateway-failed', error instanceof Error ? error.message : String(error));
       res.writeHead(e.status, e.headers);
@@ -272,7 +283,7 @@ export async function startGateway(ctx: ServiceContext): Promise<ServiceHandle> 
       seen.suppressed++;
       return;
     }
-    ctx.log(message, { ...fields, suppressed: seen?.suppressed ?? 0 });
+    ctx.log.warn(message, { ...fields, suppressed: seen?.suppressed ?? 0 });
     upstreamLog.set(key, { at: now, suppressed: 0 });
   };
   const chain = new FilterChain(
@@ -299,7 +310,7 @@ export async function startGateway(ctx: ServiceContext): Promise<ServiceHandle> 
           seen.suppressed++;
           return;
         }
-        ctx.log('filter failed', {
+        ctx.log.warn('filter failed', {
           filter,
           error: error instanceof Error ? error.message : String(error),
           suppressed: seen?.suppressed ?? 0,
@@ -324,7 +335,7 @@ export async function startGateway(ctx: ServiceContext): Promise<ServiceHandle> 
   timers.push(
     setInterval(() => {
       if (metrics.total === lastLogged) return;
-      ctx.log('requests', { total: metrics.total, since: metrics.total - lastLogged });
+      ctx.log.info('requests', { total: metrics.total, since: metrics.total - lastLogged });
       lastLogged = metrics.total;
     }, 60_000),
   );

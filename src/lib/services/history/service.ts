@@ -48,9 +48,9 @@ export async function startHistoryService(ctx: ServiceContext): Promise<ServiceH
       const r = await compactHistory(store, new Date(Date.now() - compactAfterMs), () => {}, ctx.signal);
       counts.compactions++;
       counts.compactedRows += r.rows;
-      if (r.rows > 0) ctx.log('history compacted', { ...r });
+      if (r.rows > 0) ctx.log.info('history compacted', { ...r });
     } catch (error) {
-      ctx.log('history compaction failed; the next run finishes it', { error: String(error) });
+      ctx.log.warn('history compaction failed; the next run finishes it', { error: String(error) });
     }
   };
   const timer = setInterval(() => void compactNow(), compactEveryMs);

@@ -85,7 +85,7 @@ export async function packageStage(d: StageDeps, id: string, plan: PlannedJob): 
     lap('check');
     const objects = await storePublished(d, id, outDir);
     lap('store');
-    d.ctx.log('package done', { titleId: id, seconds });
+    d.ctx.log.info('package done', { titleId: id, seconds });
     const key = (rel: string) => `${publishedPrefix(id)}${rel}`;
     return {
       ...plan,

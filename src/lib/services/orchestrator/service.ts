@@ -61,14 +61,14 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
         if (t?.status !== 'uploaded') return; // deleted, or already under way
         await createJob(db, t.id);
         await setTitleStatus(db, t.id, 'processing');
-        ctx.log('job created', { titleId: t.id });
+        ctx.log.info('job created', { titleId: t.id });
       } else if (event.error) {
         // a worker could not encode a task (after its own retries): the title fails, nothing is published
         const job = await getJob(db, event.titleId);
         if (!job || job.stage === 'failed' || job.stage === 'published') return;
         const why = `encode of ${event.taskId} failed on ${event.worker}: ${event.error}`;
         await failJob(event.titleId, why, 'encode');
-        ctx.log('job failed', { titleId: event.titleId, error: why });
+        ctx.log.warn('job failed', { titleId: event.titleId, error: why });
       } else {
         const r = event as ResultMessage;
         const job = await getJob(db, r.titleId);
@@ -80,7 +80,7 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
         }
         const first = await recordTaskResult(db, r.titleId, r.taskId, r);
         if (!first) {
-          ctx.log('duplicate task result ignored', { titleId: r.titleId, taskId: r.taskId });
+          ctx.log.info('duplicate task result ignored', { titleId: r.titleId, taskId: r.taskId });
           // another run's output (its own key); the very same message twice keeps the object
           const kept = (await listTasks(db, r.titleId)).find((t) => t.taskId === r.taskId)?.objectKey;
           if (kept !== r.objectKey) await deleteObject(s3, r.objectKey);
@@ -122,7 +122,7 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
           working.set(job.titleId, job.stage);
           void advance(job)
             .catch((e) => {
-              ctx.log('orchestrator job error', { titleId: job.titleId, error: (e as Error).message });
+              ctx.log.warn('orchestrator job error', { titleId: job.titleId, error: (e as Error).message });
               return false;
             })
             .then((moved) => {
@@ -133,7 +133,7 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
             });
         }
       } catch (e) {
-        ctx.log('orchestrator loop error', { error: (e as Error).message });
+        ctx.log.warn('orchestrator loop error', { error: (e as Error).message });
       }
       // look again when a job gives its slot up, or shortly (encodes finish on their own)
       await new Promise<void>((r) => {
@@ -156,7 +156,7 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
         const next = nextStage(job.stage);
         const fresh = (await getJob(db, job.titleId)) as JobRow;
         await advanceJob(db, fresh, next, outcome.plan);
-        ctx.log('stage done', { titleId: job.titleId, stage: job.stage, next });
+        ctx.log.info('stage done', { titleId: job.titleId, stage: job.stage, next });
         return true;
       }
       return false;
@@ -168,7 +168,7 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
       const attempt = job.attempts + 1;
       const transient = isTransient(e);
       const fail = !transient || Date.now() - (job.failingSince ?? Date.now()) >= outageMs;
-      ctx.log(fail ? 'stage failed' : 'stage waits for an engine', {
+      ctx.log[fail ? 'error' : 'warn'](fail ? 'stage failed' : 'stage waits for an engine', {
         titleId: job.titleId,
         stage: job.stage,
         attempt,
@@ -227,7 +227,7 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
       );
     }
     await setTitleStatus(db, titleId, 'processing');
-    ctx.log('job retried', { titleId, stage });
+    ctx.log.info('job retried', { titleId, stage });
     wake();
     return { titleId, stage };
   });

@@ -135,7 +135,7 @@ async function queue(d: StageDeps, id: string, p: PlannedJob): Promise<void> {
   });
   if (messages.length) await d.producer.send({ topic: topics.transcodeTasks.name, acks: -1, messages });
   await markTasksQueued(d.db, id);
-  d.ctx.log('tasks queued', { titleId: id, tasks: messages.length });
+  d.ctx.log.info('tasks queued', { titleId: id, tasks: messages.length });
 }
 
 /** The title becomes ready in the catalog; title.published; the chunk encodes are deleted. */

@@ -71,7 +71,7 @@ export async function startRecommendationsService(ctx: ServiceContext): Promise<
       } catch (error) {
         // a lost "because" row is not worth stalling the stream: the next finished title writes one
         counts.eventErrors++;
-        ctx.log('because-you-watched not updated', { titleId: e.titleId, error: String(error) });
+        ctx.log.warn('because-you-watched not updated', { titleId: e.titleId, error: String(error) });
       }
     },
   });
@@ -83,7 +83,7 @@ export async function startRecommendationsService(ctx: ServiceContext): Promise<
     const [titles, mine] = await Promise.all([
       catalogTitles({ trace: req.trace, userId: req.userId, region }),
       store.forUser(req.userId).catch((error: unknown) => {
-        ctx.log('recommendations store unavailable; catalog rows only', { error: String(error) });
+        ctx.log.warn('recommendations store unavailable; catalog rows only', { error: String(error) });
         return null;
       }),
     ]);

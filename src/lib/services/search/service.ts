@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { elasticsearchClient } from '../../engines/elasticsearch/client.js';
 import { mysqlPool } from '../../engines/mysql/client.js';
 import { groupConsumer, topics } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
@@ -6,7 +7,6 @@ import { REGION_HEADER, Router, validate } from '../../platform/http/router.js';
 import { isolation } from '../../platform/resilience/index.js';
 import { type SearchAnswer, type Searcher, searchQuery } from './contract.js';
 import {
-  elasticsearchClient,
   ensureTitlesIndex,
   indexAllTitles,
   refreshPopularity,
@@ -43,7 +43,7 @@ export async function startSearchService(ctx: ServiceContext): Promise<ServiceHa
     indexMade ??= (async () => {
       if (!(await ensureTitlesIndex(es))) return;
       const n = await indexAllTitles(es, db);
-      ctx.log('titles index made', { indexed: n });
+      ctx.log.info('titles index made', { indexed: n });
     })().catch((e) => {
       indexMade = null;
       throw e;
@@ -69,7 +69,8 @@ export async function startSearchService(ctx: ServiceContext): Promise<ServiceHa
           return;
         } catch (error) {
           counts.syncFailures++;
-          if (attempt === 0) ctx.log('title sync failed, retrying', { titleId: id, error: String(error) });
+          if (attempt === 0)
+            ctx.log.warn('title sync failed, retrying', { titleId: id, error: String(error) });
           await sleep(1000, undefined, { signal: ctx.signal }).catch(() => {});
           await heartbeat().catch(() => {});
         }

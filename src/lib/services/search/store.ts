@@ -1,4 +1,4 @@
-import { Client, errors } from '@elastic/elasticsearch';
+import { type Client, errors } from '@elastic/elasticsearch';
 import type { RowDataPacket } from 'mysql2/promise';
 import { type Db, jsonColumn as parse } from '../../engines/mysql/client.js';
 import { ensurePopularitySchema } from '../catalog/store.js';
@@ -10,10 +10,6 @@ import { fallbackSql, fold, searchRequest, TITLES_INDEX, titlesIndexBody } from 
  * catalog's MySQL tables, which are the source of truth the index is synced from and what the
  * degraded search reads.
  */
-
-export function elasticsearchClient(endpoint: string, requestTimeoutMs: number): Client {
-  return new Client({ node: endpoint, requestTimeout: requestTimeoutMs, maxRetries: 0 });
-}
 
 /**
  * Makes the titles index unless it exists (another instance may make it at the same time); true

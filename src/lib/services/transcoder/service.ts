@@ -55,7 +55,7 @@ export async function startTranscoder(ctx: ServiceContext): Promise<ServiceHandl
         const results = await rideOut(() => runTask(task, { s3, tmp, worker: ctx.component.name, encoder }), {
           ...outage,
           onRetry: (attempt, error, delayMs) =>
-            ctx.log('task waits for an engine', {
+            ctx.log.info('task waits for an engine', {
               task: label,
               attempt,
               delayMs,
@@ -67,12 +67,12 @@ export async function startTranscoder(ctx: ServiceContext): Promise<ServiceHandl
             await publishEvent(producer, topics.transcodeResults.name, task.titleId, { ...r });
         }, outage);
         done += results.length;
-        ctx.log('task done', { task: label, seconds: results[0]?.encodeSeconds.toFixed(2) });
+        ctx.log.info('task done', { task: label, seconds: results[0]?.encodeSeconds.toFixed(2) });
       } catch (e) {
         // stopping: the task stays uncommitted and goes to another worker
         if (ctx.signal.aborted) throw e;
         // reported, so the title fails rather than waits forever
-        ctx.log('task failed', { task: label, error: (e as Error).message });
+        ctx.log.warn('task failed', { task: label, error: (e as Error).message });
         await rideOut(() => reportFailure(producer, task, ctx.component.name, (e as Error).message), outage);
       } finally {
         clearInterval(beat);

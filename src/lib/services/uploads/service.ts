@@ -109,7 +109,7 @@ export async function startUploadsService(ctx: ServiceContext): Promise<ServiceH
     onResponseError(_req, error) {
       const e = error as { status_code?: number; body?: unknown };
       if (typeof e.status_code === 'number' && typeof e.body === 'string') return undefined;
-      ctx.log('upload store failed', {
+      ctx.log.warn('upload store failed', {
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
         stack: error instanceof Error ? error.stack : undefined,
       });
@@ -142,7 +142,7 @@ export async function startUploadsService(ctx: ServiceContext): Promise<ServiceH
         );
       }
       counts.created++;
-      ctx.log('upload created', { uploadId: upload.id, userId, bytes: request.bytes });
+      ctx.log.info('upload created', { uploadId: upload.id, userId, bytes: request.bytes });
       return {};
     },
     async onUploadFinish(_req, upload) {
@@ -240,7 +240,7 @@ export async function startUploadsService(ctx: ServiceContext): Promise<ServiceH
       await announceUpload({ producer: producer.get }, title.id, title.sourceKey);
       await dropStoredUpload(row.id);
       counts.accepted++;
-      ctx.log('upload accepted', { uploadId: row.id, titleId: title.id, userId: row.userId });
+      ctx.log.info('upload accepted', { uploadId: row.id, titleId: title.id, userId: row.userId });
     }
     return { titleId: title.id };
   }
@@ -249,7 +249,7 @@ export async function startUploadsService(ctx: ServiceContext): Promise<ServiceH
     await dropStoredUpload(row.id);
     await setUploadState(db, row.id, 'refused', { error: why.message });
     counts.refused++;
-    ctx.log('upload refused', { uploadId: row.id, userId: row.userId, code: why.code });
+    ctx.log.info('upload refused', { uploadId: row.id, userId: row.userId, code: why.code });
     return why;
   }
 
@@ -270,7 +270,7 @@ export async function startUploadsService(ctx: ServiceContext): Promise<ServiceH
       try {
         await intake(row);
       } catch (e) {
-        ctx.log('unfinished upload waits', { uploadId: row.id, error: (e as Error).message });
+        ctx.log.info('unfinished upload waits', { uploadId: row.id, error: (e as Error).message });
       }
     }
   })();
@@ -436,7 +436,7 @@ class UploadsHttp extends Router {
       res.writeHead(answer.status, headers);
       res.end(answer.status === 204 ? undefined : body);
     } catch (error) {
-      this.logError?.(error, { method, path });
+      this.logError(error, { method, path });
       if (res.headersSent || res.destroyed) return;
       const transient = isTransient(error);
       refuse(

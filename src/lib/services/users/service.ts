@@ -105,7 +105,7 @@ export async function startUsersService(ctx: ServiceContext): Promise<ServiceHan
         throw new HttpError(409, 'user-exists', `a user named ${body.name} already exists`);
       }
       counts.created++;
-      ctx.log('user created', { user: id, name: body.name, plan: body.plan, region: body.region });
+      ctx.log.info('user created', { user: id, name: body.name, plan: body.plan, region: body.region });
       return reply(201, { user: await mustFind(id), ...(await issue(id, body.tokenTtlSeconds)) });
     })
     .get('/v1/users/:id', (req) => operatorOrSelf(req))
@@ -114,7 +114,7 @@ export async function startUsersService(ctx: ServiceContext): Promise<ServiceHan
       const user = await mustFind(req.params.id as string);
       await deleteUser(db, user.id);
       counts.deleted++;
-      ctx.log('user deleted', { user: user.id, name: user.name });
+      ctx.log.info('user deleted', { user: user.id, name: user.name });
       return reply(204);
     })
     .post('/v1/users/:id/tokens', async (req) => {
@@ -138,7 +138,7 @@ export async function startUsersService(ctx: ServiceContext): Promise<ServiceHan
       const body = validate(subscription, req.body);
       const user = await mustFind(req.params.id as string);
       await setSubscription(db, user.id, { planId: body.plan, status: body.status });
-      ctx.log('subscription changed', { user: user.id, plan: body.plan, status: body.status });
+      ctx.log.info('subscription changed', { user: user.id, plan: body.plan, status: body.status });
       return mustFind(user.id);
     })
     .post('/v1/tokens/verify', async (req) => {

@@ -1,0 +1,172 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readPlan } from '../../cluster/endpoints.js';
+import { readJson, writeJsonAtomic } from '../../cluster/state.js';
+import { clusterPaths } from '../../core/paths.js';
+import { lazyProducer, topics } from '../../platform/events.js';
+import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
+import type { LogLevel, LogRecord } from './contract.js';
+import { parseLine } from './formats.js';
+import { type LogFile, logFiles } from './sources.js';
+import { FileTail, type TailPosition } from './tail.js';
+
+/** Most records in one send to Kafka. */
+const BATCH = 2000;
+
+interface Followed {
+  file: LogFile;
+  tail: FileTail;
+  /** the position Kafka has acknowledged everything before */
+  acked: TailPosition | null;
+  /** the level of the file's last line, for the lines that do not say theirs (stack traces) */
+  lastLevel: LogLevel;
+}
+
+/**
+ * The log agent (Chukwa's agent): follows every log file of the cluster and sends each line,
+ * parsed, onto the `logs` topic. One agent for the cluster rather than one per zone: every
+ * component's file is on this one machine, and a zone's records say their zone anyway.
+ *
+ * Delivery is at least once. The agent keeps, per file, the offset up to which Kafka has
+ * acknowledged every line (`checkpoint.json` in its data folder, written after each
+ * acknowledgement); after a crash it starts again from there, so what it had read and not yet had
+ * acknowledged is sent again — at most one batch per file, which the index stores once (a
+ * record's id is its place in its file). A failed send is read again from the acknowledged offset.
+ */
+export async function startLogAgent(ctx: ServiceContext): Promise<ServiceHandle> {
+  const pollMs = Number(ctx.component.settings.pollMs ?? 1000);
+  const paths = clusterPaths(ctx.cluster);
+  const checkpointFile = join(ctx.component.dataDir, 'checkpoint.json');
+  const checkpoint = (await readJson<Record<string, TailPosition>>(checkpointFile)) ?? {};
+  const producer = lazyProducer(ctx.endpoints, ctx.component.name);
+  const followed = new Map<string, Followed>();
+  const counts = { files: 0, lines: 0, bytes: 0, batches: 0, failedSends: 0, behindBytes: 0 };
+  let lastFailureLogged = 0;
+
+  const discover = async () => {
+    const plan = await readPlan(ctx.cluster);
+    const others = await readdir(paths.logs).catch(() => [] as string[]);
+    const files = logFiles(
+      plan?.components ?? [],
+      paths.supervisorLog,
+      others.map((n) => join(paths.logs, n)),
+    );
+    for (const file of files) {
+      if (followed.has(file.path)) continue;
+      followed.set(file.path, {
+        file,
+        tail: new FileTail(file.path, checkpoint[file.path]),
+        acked: checkpoint[file.path] ?? null,
+        lastLevel: 'info',
+      });
+    }
+    counts.files = followed.size;
+  };
+
+  const toRecord = (f: Followed, text: string, ino: number, offset: number): LogRecord => {
+    const p = parseLine(f.file.format, text);
+    const level = p.level ?? f.lastLevel;
+    f.lastLevel = level;
+    const record: LogRecord = {
+      id: `${f.file.component}:${f.file.source}:${ino}:${offset}`,
+      time: new Date(p.time !== undefined && Number.isFinite(p.time) ? p.time : Date.now()).toISOString(),
+      component: f.file.component,
+      service: f.file.service,
+      zone: p.zone ?? f.file.zone,
+      source: f.file.source,
+      offset,
+      level,
+      msg: p.msg,
+    };
+    if (p.traceId) record.traceId = p.traceId;
+    if (p.userId) record.userId = p.userId;
+    if (p.fields) record.fields = p.fields;
+    return record;
+  };
+
+  /** One pass over every file: read, send, then move the checkpoint. */
+  const pass = async () => {
+    const records: LogRecord[] = [];
+    // the files read this pass, and where their first new line starts (to read again if the send fails)
+    const read: { f: Followed; from?: TailPosition }[] = [];
+    for (const f of followed.values()) {
+      if (records.length >= BATCH) break;
+      const lines = await f.tail.read();
+      if (lines.length === 0) {
+        // a rotated or replaced file: what was acknowledged names the old inode
+        const at = f.tail.position();
+        if (at.ino >= 0 && (f.acked?.ino !== at.ino || f.acked.offset !== at.offset)) read.push({ f });
+        continue;
+      }
+      read.push({ f, from: { ino: lines[0]!.ino, offset: lines[0]!.offset } });
+      for (const l of lines) {
+        records.push(toRecord(f, l.text, l.ino, l.offset));
+        counts.bytes += l.next - l.offset;
+      }
+    }
+    if (records.length > 0) {
+      try {
+        const p = await producer.get();
+        await p.send({
+          topic: topics.logs.name,
+          acks: -1,
+          messages: records.map((r) => ({ key: r.component, value: JSON.stringify(r) })),
+        });
+      } catch (error) {
+        counts.failedSends++;
+        for (const { f, from } of read) if (from) f.tail.rewind(from);
+        if (Date.now() - lastFailureLogged > 30_000) {
+          lastFailureLogged = Date.now();
+          ctx.log.warn('logs not sent; they are read again from the last acknowledged line', {
+            error: String(error),
+          });
+        }
+        return false;
+      }
+      counts.lines += records.length;
+      counts.batches++;
+    }
+    if (read.length === 0) return false;
+    for (const { f } of read) {
+      f.acked = f.tail.position();
+      checkpoint[f.file.path] = f.acked;
+    }
+    await writeJsonAtomic(checkpointFile, checkpoint);
+    return records.length >= BATCH;
+  };
+
+  await discover();
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const loop = async () => {
+    let sinceDiscovery = 0;
+    while (!stopped) {
+      // a full batch goes on at once; otherwise wait for more lines
+      const more = await pass().catch((error) => {
+        ctx.log.warn('log pass failed', { error: String(error) });
+        return false;
+      });
+      if (more) continue;
+      let behind = 0;
+      for (const f of followed.values()) behind += await f.tail.behind();
+      counts.behindBytes = behind;
+      sinceDiscovery += pollMs;
+      if (sinceDiscovery >= 10_000) {
+        sinceDiscovery = 0;
+        await discover().catch(() => {});
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  };
+  running = loop();
+
+  return {
+    async stop() {
+      stopped = true;
+      await running;
+      for (const f of followed.values()) await f.tail.close();
+      await producer.disconnect();
+    },
+    status: () => counts,
+  };
+}
