@@ -74,6 +74,15 @@ export async function followClusterLogs(
   const kafka = kafkaFor(endpoints, 'flix-logs-follow');
   const groupId = `flix-logs-follow-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 3000 });
+  // each component's lines come on its own partition: a second's worth is put in time order
+  // before it is shown, so one request's hops read top to bottom
+  let held: LogRecord[] = [];
+  const release = () => {
+    const out = held.sort((a, b) => a.time.localeCompare(b.time));
+    held = [];
+    for (const r of out) onRecord(r);
+  };
+  const timer = setInterval(release, 1000);
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [topics.logs.name], fromBeginning: false });
@@ -81,7 +90,7 @@ export async function followClusterLogs(
     await consumer.run({
       eachMessage: async ({ message }) => {
         const r = parseLogRecord(message.value?.toString());
-        if (r && matchesFilter(r, filter)) onRecord(r);
+        if (r && matchesFilter(r, filter)) held.push(r);
       },
     });
     await new Promise<void>((resolve) => {
@@ -89,6 +98,8 @@ export async function followClusterLogs(
       else signal.addEventListener('abort', () => resolve(), { once: true });
     });
   } finally {
+    clearInterval(timer);
+    release();
     await consumer.disconnect().catch(() => {});
     const admin = kafka.admin();
     await admin

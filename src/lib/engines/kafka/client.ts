@@ -33,7 +33,7 @@ stopIdleSpin();
 /** kafkajs itself, for clients that need their own settings (the health probe): patched as above. */
 export { Kafka, logLevel };
 
-/** A kafkajs client of the cluster's brokers: its warnings as JSON lines on stderr, patient retries. */
+/** A kafkajs client of the cluster's brokers: its warnings as JSON lines on stderr in the services' shape, patient retries. */
 export function kafkaFor(endpoints: ClusterEndpoints, clientId: string): Kafka {
   return new Kafka({
     clientId,
@@ -43,7 +43,14 @@ export function kafkaFor(endpoints: ClusterEndpoints, clientId: string): Kafka {
       () =>
       ({ level, log }) => {
         if (level <= logLevel.WARN) {
-          process.stderr.write(`${JSON.stringify({ kafka: log.message, level, error: log.error })}\n`);
+          // the services' own line shape (level word, time, msg), so the log agent reads it as theirs
+          const line = {
+            level: level === logLevel.ERROR ? 'error' : 'warn',
+            time: new Date().toISOString(),
+            msg: `kafka: ${log.message}`,
+            error: log.error,
+          };
+          process.stderr.write(`${JSON.stringify(line)}\n`);
         }
       },
     retry: { retries: 8, initialRetryTime: 200 },

@@ -83,10 +83,10 @@ describe('log line formats', () => {
   it("reads an edge's access line, its level from the status", () => {
     const p = parseLine(
       'nginx',
-      '{"time":"2026-12-03T19:10:00+00:00","method":"GET","uri":"/v/1/0/-/titles/t1/720p/1.m4s","status":404,"bytes":120,"request_time":0.001,"upstream_cache_status":"MISS","title":"t1","edge":"edge-a","zone":"a"}',
+      '{"time":"2026-12-03T19:10:00+00:00","msec":1796325000.123,"method":"GET","uri":"/v/1/0/-/titles/t1/720p/1.m4s","status":404,"bytes":120,"request_time":0.001,"upstream_cache_status":"MISS","title":"t1","edge":"edge-a","zone":"a"}',
     );
     expect(p).toMatchObject({
-      time: Date.parse('2026-12-03T19:10:00Z'),
+      time: Date.parse('2026-12-03T19:10:00.123Z'),
       level: 'warn',
       msg: 'GET /v/1/0/-/titles/t1/720p/1.m4s 404',
       zone: 'a',

@@ -210,10 +210,11 @@ function pinoLevel(n: number): LogLevel {
 function accessLine(line: string): ParsedLine | null {
   const o = json(line);
   if (!o?.fields || typeof o.fields.status !== 'number') return null;
-  const f = o.fields;
+  const { msec, ...f } = o.fields;
   const status = f.status as number;
   return {
-    time: o.time,
+    // $time_iso8601 is to the second; $msec (epoch seconds) to the millisecond
+    time: typeof msec === 'number' ? Math.round(msec * 1000) : o.time,
     level: status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info',
     msg: `${f.method} ${f.uri} ${status}`,
     zone: o.zone,

@@ -8,10 +8,12 @@ import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import type { LogLevel, LogRecord } from './contract.js';
 import { parseLine } from './formats.js';
 import { type LogFile, logFiles } from './sources.js';
-import { FileTail, type TailPosition } from './tail.js';
+import { FileTail, type TailLine, type TailPosition } from './tail.js';
 
 /** Most records in one send to Kafka. */
 const BATCH = 2000;
+/** How often the plan and the log folder are read again for new files (a listing and a small JSON). */
+const DISCOVER_MS = 2000;
 
 interface Followed {
   file: LogFile;
@@ -63,12 +65,13 @@ export async function startLogAgent(ctx: ServiceContext): Promise<ServiceHandle>
     counts.files = followed.size;
   };
 
-  const toRecord = (f: Followed, text: string, ino: number, offset: number): LogRecord => {
+  const toRecord = (f: Followed, { text, ino, gen, offset }: TailLine): LogRecord => {
     const p = parseLine(f.file.format, text);
     const level = p.level ?? f.lastLevel;
     f.lastLevel = level;
     const record: LogRecord = {
-      id: `${f.file.component}:${f.file.source}:${ino}:${offset}`,
+      // one id per line ever written, so a line sent twice is stored once
+      id: `${f.file.component}:${f.file.source}:${gen > 0 ? `${ino}.${gen}` : ino}:${offset}`,
       time: new Date(p.time !== undefined && Number.isFinite(p.time) ? p.time : Date.now()).toISOString(),
       component: f.file.component,
       service: f.file.service,
@@ -98,20 +101,18 @@ export async function startLogAgent(ctx: ServiceContext): Promise<ServiceHandle>
         if (at.ino >= 0 && (f.acked?.ino !== at.ino || f.acked.offset !== at.offset)) read.push({ f });
         continue;
       }
-      read.push({ f, from: { ino: lines[0]!.ino, offset: lines[0]!.offset } });
+      const first = lines[0] as TailLine;
+      read.push({ f, from: { ino: first.ino, gen: first.gen, offset: first.offset } });
       for (const l of lines) {
-        records.push(toRecord(f, l.text, l.ino, l.offset));
+        records.push(toRecord(f, l));
         counts.bytes += l.next - l.offset;
       }
     }
     if (records.length > 0) {
       try {
         const p = await producer.get();
-        await p.send({
-          topic: topics.logs.name,
-          acks: -1,
-          messages: records.map((r) => ({ key: r.component, value: JSON.stringify(r) })),
-        });
+        for (const messages of requestsOf(records))
+          await p.send({ topic: topics.logs.name, acks: -1, messages });
       } catch (error) {
         counts.failedSends++;
         for (const { f, from } of read) if (from) f.tail.rewind(from);
@@ -151,7 +152,7 @@ export async function startLogAgent(ctx: ServiceContext): Promise<ServiceHandle>
       for (const f of followed.values()) behind += await f.tail.behind();
       counts.behindBytes = behind;
       sinceDiscovery += pollMs;
-      if (sinceDiscovery >= 10_000) {
+      if (sinceDiscovery >= DISCOVER_MS) {
         sinceDiscovery = 0;
         await discover().catch(() => {});
       }
@@ -169,4 +170,27 @@ export async function startLogAgent(ctx: ServiceContext): Promise<ServiceHandle>
     },
     status: () => counts,
   };
+}
+
+/** Under the broker's limit on one request's batch (1 MiB by default), with room to spare. */
+const REQUEST_BYTES = 512 * 1024;
+
+/** The records as Kafka messages, in requests of at most about REQUEST_BYTES each. */
+function requestsOf(records: readonly LogRecord[]): { key: string; value: string }[][] {
+  const requests: { key: string; value: string }[][] = [];
+  let current: { key: string; value: string }[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    const value = JSON.stringify(r);
+    const size = Buffer.byteLength(value) + Buffer.byteLength(r.component) + 64;
+    if (current.length > 0 && bytes + size > REQUEST_BYTES) {
+      requests.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push({ key: r.component, value });
+    bytes += size;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
 }

@@ -61,8 +61,26 @@ describe('following a log file', () => {
     await t.read();
     await truncate(file, 0);
     await appendFile(file, 'after\n');
-    expect(await texts(t)).toEqual(['after']);
+    const [after] = await t.read();
+    // its offsets start again: the new generation keeps its lines apart from the old ones
+    expect(after).toMatchObject({ text: 'after', offset: 0, gen: 1 });
     await t.close();
+  });
+
+  it('counts a truncation it did not see as a new generation when it resumes', async () => {
+    await writeFile(file, 'first run line\n');
+    const t = new FileTail(file);
+    await t.read();
+    const saved = t.position();
+    await t.close();
+    await truncate(file, 0);
+    await appendFile(file, 'other\nlines\n');
+    const resumed = new FileTail(file, saved);
+    expect((await resumed.read()).map((l) => [l.text, l.gen])).toEqual([
+      ['other', 1],
+      ['lines', 1],
+    ]);
+    await resumed.close();
   });
 
   it('reads lines again after a rewind to a delivered position, with their offsets', async () => {

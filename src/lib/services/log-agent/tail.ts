@@ -3,10 +3,13 @@ import { type FileHandle, open, stat } from 'node:fs/promises';
 
 /**
  * Where a tail stands in its file: the file (by inode, and a hash of its first bytes, since a
- * deleted file's inode number is soon given to a new file) and the byte after the last line taken.
+ * deleted file's inode number is soon given to a new file), how often it was truncated, and the
+ * byte after the last line taken.
  */
 export interface TailPosition {
   ino: number;
+  /** how many times this file was seen cut back to empty (its offsets then start again) */
+  gen?: number;
   offset: number;
   /** sha1 of the file's first `headBytes` bytes */
   head?: string;
@@ -19,6 +22,7 @@ const HEAD_BYTES = 256;
 export interface TailLine {
   text: string;
   ino: number;
+  gen: number;
   /** byte offset of the line's start */
   offset: number;
   /** byte offset just past its newline: the position once this line is delivered */
@@ -39,6 +43,7 @@ const MAX_LINE = 64 * 1024;
 export class FileTail {
   private fd: FileHandle | null = null;
   private ino = -1;
+  private gen = 0;
   private offset = 0;
   private head = { hash: '', bytes: 0 };
 
@@ -59,6 +64,7 @@ export class FileTail {
       if (await this.openFile()) return this.drain(maxBytes);
     } else if (now && now.size < this.offset) {
       this.offset = 0;
+      this.gen++;
       this.head = { hash: '', bytes: 0 };
       return this.drain(maxBytes);
     }
@@ -67,11 +73,18 @@ export class FileTail {
 
   /** Go back to a position already delivered (a send that failed is read again). */
   rewind(to: TailPosition): void {
-    if (to.ino === this.ino && to.offset <= this.offset) this.offset = to.offset;
+    if (to.ino === this.ino && (to.gen ?? 0) === this.gen && to.offset <= this.offset)
+      this.offset = to.offset;
   }
 
   position(): TailPosition {
-    return { ino: this.ino, offset: this.offset, head: this.head.hash, headBytes: this.head.bytes };
+    return {
+      ino: this.ino,
+      gen: this.gen,
+      offset: this.offset,
+      head: this.head.hash,
+      headBytes: this.head.bytes,
+    };
   }
 
   /** Bytes written and not yet read. */
@@ -101,6 +114,8 @@ export class FileTail {
       resumeAt.offset <= s.size &&
       (resumeAt.head === undefined || (await this.hashHead(resumeAt.headBytes ?? 0)) === resumeAt.head);
     this.offset = same ? resumeAt.offset : 0;
+    // the same inode with other contents was cut back while nothing read it: a new generation
+    this.gen = resumeAt?.ino === s.ino ? (resumeAt.gen ?? 0) + (same ? 0 : 1) : 0;
     return true;
   }
 
@@ -150,6 +165,7 @@ export class FileTail {
     return {
       text: chunk.toString('utf8', start, e),
       ino: this.ino,
+      gen: this.gen,
       offset: this.offset + start,
       next: this.offset + next,
     };
