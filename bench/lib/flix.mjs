@@ -15,6 +15,7 @@ const bin = join(root, 'bin', 'run.js');
  * @typedef {object} Component
  * @property {string} name e.g. `elb-1`, `catalog-a-1`, `edge-b`
  * @property {string} engine `service`, or the engine (`edge`, `kafka`, …)
+ * @property {string | null} [zone] the zone it runs in (`a`), null for cluster-wide components
  * @property {number | null} pid it leads its own process group
  * @property {string} endpoint e.g. `http://127.0.0.1:8080`
  * @property {number | null} startedAt ms since epoch

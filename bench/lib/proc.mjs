@@ -92,7 +92,10 @@ export function componentKinds(components) {
   const kinds = new Map();
   for (const c of components) {
     if (!c.pid) continue;
-    kinds.set(c.pid, c.engine === 'service' ? c.name.replace(/(-[a-z][a-z0-9]{0,7})?-\d+$/, '') : c.engine);
+    // gateway-a-1 → gateway (its zone and instance), catalog-canary-1 → catalog; log-agent-1 → log-agent
+    let service = c.name.replace(/-\d+$/, '');
+    if (c.zone && service.endsWith(`-${c.zone}`)) service = service.slice(0, -c.zone.length - 1);
+    kinds.set(c.pid, c.engine === 'service' ? service.replace(/-canary$/, '') : c.engine);
   }
   return kinds;
 }
