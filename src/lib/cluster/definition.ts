@@ -230,8 +230,10 @@ const schema = z.strictObject({
       'log-agent': z
         .strictObject({
           instances: z.number().int().min(0).max(1).default(1),
-          // how often the log files are read when nothing is waiting
-          pollMs: z.number().int().min(50).max(60_000).default(1000),
+          // a change the filesystem reports is read batchMs later; pollMs is the fallback read
+          // when it reports nothing
+          pollMs: z.number().int().min(50).max(600_000).default(10_000),
+          batchMs: z.number().int().min(0).max(10_000).default(200),
           ports: z.strictObject({ http: auto() }).prefault({}),
         })
         .prefault({}),

@@ -1,5 +1,6 @@
+import { type FSWatcher, watch } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readPlan } from '../../cluster/endpoints.js';
 import { readJson, writeJsonAtomic } from '../../cluster/state.js';
 import { clusterPaths } from '../../core/paths.js';
@@ -12,8 +13,8 @@ import { FileTail, type TailLine, type TailPosition } from './tail.js';
 
 /** Most records in one send to Kafka. */
 const BATCH = 2000;
-/** How often the plan and the log folder are read again for new files (a listing and a small JSON). */
-const DISCOVER_MS = 2000;
+/** The longest between two readings of the plan and the log folder for new files (a new file in a watched folder is seen at once). */
+const DISCOVER_MS = 10_000;
 
 interface Followed {
   file: LogFile;
@@ -36,13 +37,14 @@ interface Followed {
  * record's id is its place in its file). A failed send is read again from the acknowledged offset.
  */
 export async function startLogAgent(ctx: ServiceContext): Promise<ServiceHandle> {
-  const pollMs = Number(ctx.component.settings.pollMs ?? 1000);
+  const pollMs = Number(ctx.component.settings.pollMs ?? 10_000);
+  const batchMs = Number(ctx.component.settings.batchMs ?? 200);
   const paths = clusterPaths(ctx.cluster);
   const checkpointFile = join(ctx.component.dataDir, 'checkpoint.json');
   const checkpoint = (await readJson<Record<string, TailPosition>>(checkpointFile)) ?? {};
   const producer = lazyProducer(ctx.endpoints, ctx.component.name);
   const followed = new Map<string, Followed>();
-  const counts = { files: 0, lines: 0, bytes: 0, batches: 0, failedSends: 0, behindBytes: 0 };
+  const counts = { files: 0, lines: 0, bytes: 0, batches: 0, failedSends: 0, behindBytes: 0, passes: 0 };
   let lastFailureLogged = 0;
 
   const discover = async () => {
@@ -136,12 +138,48 @@ export async function startLogAgent(ctx: ServiceContext): Promise<ServiceHandle>
     return records.length >= BATCH;
   };
 
+  // The filesystem says when a log grows (inotify, through fs.watch): a pass runs batchMs after
+  // the first change, so one pass takes many lines, and an idle cluster costs no reads at all.
+  // pollMs is the fallback for what a watch cannot see (a folder replaced under it).
+  const watchers = new Map<string, FSWatcher>();
+  let wake: (() => void) | null = null;
+  let changed = false;
+  let newFiles = false;
+  const signal = (event: string) => {
+    changed = true;
+    if (event === 'rename') newFiles = true;
+    wake?.();
+  };
+  const watchFolders = () => {
+    const folders = new Set([paths.logs, ...[...followed.keys()].map((p) => dirname(p))]);
+    for (const folder of folders) {
+      if (watchers.has(folder)) continue;
+      try {
+        watchers.set(folder, watch(folder, { persistent: false }, signal));
+      } catch {
+        // not there yet (an edge that has not started): the next discovery tries again
+      }
+    }
+  };
+  const until = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
+
   await discover();
+  watchFolders();
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
   const loop = async () => {
-    let sinceDiscovery = 0;
+    let lastDiscovery = Date.now();
     while (!stopped) {
+      changed = false;
       // a full batch goes on at once; otherwise wait for more lines
       const more = await pass().catch((error) => {
         ctx.log.warn('log pass failed', { error: String(error) });
@@ -151,12 +189,17 @@ export async function startLogAgent(ctx: ServiceContext): Promise<ServiceHandle>
       let behind = 0;
       for (const f of followed.values()) behind += await f.tail.behind();
       counts.behindBytes = behind;
-      sinceDiscovery += pollMs;
-      if (sinceDiscovery >= DISCOVER_MS) {
-        sinceDiscovery = 0;
+      if (newFiles || Date.now() - lastDiscovery >= DISCOVER_MS) {
+        newFiles = false;
+        lastDiscovery = Date.now();
         await discover().catch(() => {});
+        watchFolders();
       }
-      await new Promise((r) => setTimeout(r, pollMs));
+      if (stopped) break;
+      if (!changed) await until(pollMs);
+      // gather what else is written in the next moment into the same pass
+      if (!stopped) await new Promise((r) => setTimeout(r, batchMs));
+      counts.passes++;
     }
   };
   running = loop();
@@ -164,7 +207,9 @@ export async function startLogAgent(ctx: ServiceContext): Promise<ServiceHandle>
   return {
     async stop() {
       stopped = true;
+      wake?.();
       await running;
+      for (const w of watchers.values()) w.close();
       for (const f of followed.values()) await f.tail.close();
       await producer.disconnect();
     },
