@@ -85,6 +85,7 @@ describe('a native CI cluster', () => {
         'elb-1',
         'log-agent-1',
         'log-collector-1',
+        'zipkin',
         // the shared cluster runs a catalog canary in the first zone
         'catalog-canary-1',
       ].sort(),

@@ -13,9 +13,18 @@ export type Role =
   | 'search'
   | 'origin'
   | 'edge'
+  | 'tracing'
   | 'service';
 
-export type EngineId = 'kafka' | 'cassandra' | 'elasticsearch' | 'mysql' | 'memcached' | 'origin' | 'edge';
+export type EngineId =
+  | 'kafka'
+  | 'cassandra'
+  | 'elasticsearch'
+  | 'mysql'
+  | 'memcached'
+  | 'origin'
+  | 'edge'
+  | 'zipkin';
 /** What starts a component: an engine driver, or `service` for the flix services (`flix serve`). */
 export type RunnerId = EngineId | 'service';
 

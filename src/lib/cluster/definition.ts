@@ -63,8 +63,14 @@ const schema = z.strictObject({
       stopSeconds: z.number().int().min(1).max(600).default(20),
     })
     .prefault({}),
-  // the cluster's own logs (and, later, its traces and metrics); false runs none of their parts
-  observability: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+  // the cluster's own logs and traces (and, later, its metrics); false runs none of their parts
+  observability: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      // the share of requests traced from the ELB down (a caller's sampled decision is kept)
+      traceSampling: z.number().min(0).max(1).default(1),
+    })
+    .prefault({}),
   services: z
     .strictObject({
       // false: an engines-only cluster (no flix service at all, whatever the settings below say)
@@ -298,6 +304,16 @@ const schema = z.strictObject({
         .strictObject({
           enabled: z.boolean().default(true),
           cacheMaxSize: heap.default('1g'),
+          ports: z.strictObject({ http: auto() }).prefault({}),
+        })
+        .prefault({}),
+      // the tracing backend (part of observability: off with it)
+      zipkin: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          heap: heap.default('256m'),
+          // the newest spans it keeps (in its memory: a play is about 40)
+          maxSpans: z.number().int().min(1000).max(5_000_000).default(100_000),
           ports: z.strictObject({ http: auto() }).prefault({}),
         })
         .prefault({}),

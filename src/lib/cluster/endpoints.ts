@@ -12,6 +12,8 @@ export interface ClusterEndpoints {
   cassandra: string | null;
   elasticsearch: string | null;
   origin: string | null;
+  /** the Zipkin server (API and UI), null when the cluster traces nothing */
+  zipkin: string | null;
   edges: Array<{ name: string; zone: string; url: string }>;
   memcached: Array<{ name: string; zone: string; address: string }>;
   services: Array<{ name: string; service: string; zone: string | null; url: string }>;
@@ -28,6 +30,7 @@ export function endpointsFromPlan(name: string, components: ComponentPlan[]): Cl
     cassandra: one('cassandra')?.endpoint ?? null,
     elasticsearch: one('elasticsearch')?.endpoint ?? null,
     origin: one('origin')?.endpoint ?? null,
+    zipkin: one('zipkin')?.endpoint ?? null,
     edges: components
       .filter((c) => c.engine === 'edge')
       .map((c) => ({ name: c.name, zone: c.zone as string, url: c.endpoint })),

@@ -99,6 +99,17 @@ export const engineCatalog: Record<EngineId, EngineInfo> = {
     // nginx and the njs module it loads (Debian: libnginx-mod-http-js)
     source: { kind: 'system', binaries: ['nginx', '/usr/lib/nginx/modules/ngx_http_js_module.so'] },
   },
+  zipkin: {
+    id: 'zipkin',
+    role: 'tracing',
+    title: 'Zipkin (traces)',
+    perZone: false,
+    portNames: ['http'],
+    mainPort: 'http',
+    scheme: 'http',
+    dependsOn: [],
+    source: { kind: 'maven', profile: 'zipkin', dirPrefix: 'zipkin' },
+  },
 };
 
 export const engineIds = Object.keys(engineCatalog) as EngineId[];

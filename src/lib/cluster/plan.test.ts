@@ -6,8 +6,8 @@ import { planCluster, portRequests } from './plan.js';
 describe('cluster plan', () => {
   const def = parseClusterDefinition(
     // without Elasticsearch a cluster runs no search service and no log collector (or refuses to
-    // plan: see below)
-    'zones: [a, b]\nservices:\n  search: { perZone: 0 }\n  log-collector: { instances: 0 }\nengines:\n  elasticsearch: { enabled: false }\n  edge: { ports: { http: 8080 } }',
+    // plan: see below); no Zipkin either, to keep the list short
+    'zones: [a, b]\nservices:\n  search: { perZone: 0 }\n  log-collector: { instances: 0 }\nengines:\n  elasticsearch: { enabled: false }\n  zipkin: { enabled: false }\n  edge: { ports: { http: 8080 } }',
     'x.yaml',
   );
 
@@ -57,7 +57,34 @@ describe('cluster plan', () => {
     const quiet = parseClusterDefinition('zones: [a]\nobservability: { enabled: false }', 'x.yaml');
     const names = portRequests(quiet).map((r) => r.component);
     expect(names).toContain('gateway-a-1');
-    expect(names.filter((n) => n.startsWith('log-'))).toEqual([]);
+    expect(names.filter((n) => n.startsWith('log-') || n === 'zipkin')).toEqual([]);
+  });
+
+  it('sends the spans of the request-serving services to Zipkin', () => {
+    const full = parseClusterDefinition('zones: [a]\nobservability: { traceSampling: 0.25 }', 'x.yaml');
+    const names = [...new Set(portRequests(full).map((r) => r.component))];
+    const ports = Object.fromEntries(
+      names.map((c, i) => [
+        c,
+        Object.fromEntries(
+          ['http', 'transport', 'broker', 'controller', 'native', 'storage', 'jmx', 'mysql', 'memcached'].map(
+            (p, j) => [p, 20000 + i * 10 + j],
+          ),
+        ),
+      ]),
+    );
+    const plan = planCluster(full, ports, clusterPaths('t'));
+    const byName = new Map(plan.map((c) => [c.name, c]));
+    const zipkin = byName.get('zipkin');
+    expect(zipkin?.settings.maxSpans).toBe(100_000);
+    expect(byName.get('gateway-a-1')?.settings).toMatchObject({
+      zipkin: zipkin?.endpoint,
+      traceSampling: 0.25,
+      traceRoots: 1,
+    });
+    // a service behind the gateway traces only what a caller traced
+    expect(byName.get('playback-a-1')?.settings).toMatchObject({ zipkin: zipkin?.endpoint, traceRoots: 0 });
+    expect(byName.get('log-agent-1')?.settings.zipkin).toBeUndefined();
   });
 
   it('runs no service at all when services.enabled is false', () => {

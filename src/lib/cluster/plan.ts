@@ -5,7 +5,13 @@ import type { ComponentPlan, EngineId, RunnerId } from './components.js';
 import type { ClusterDefinition } from './definition.js';
 import { engineCatalog, engineIds } from './engine-kinds.js';
 import type { PortAssignment, PortRequest } from './ports.js';
-import { observabilityServices, type ServiceId, serviceCatalog, serviceIds } from './service-kinds.js';
+import {
+  observabilityServices,
+  type ServiceId,
+  serviceCatalog,
+  serviceIds,
+  traceEntryServices,
+} from './service-kinds.js';
 
 interface Instance {
   name: string;
@@ -26,6 +32,7 @@ export function instances(def: ClusterDefinition): Instance[] {
   const out: Instance[] = [];
   for (const id of engineIds) {
     if (!def.engines[id].enabled) continue;
+    if (id === 'zipkin' && !def.observability.enabled) continue;
     if (engineCatalog[id].perZone) {
       def.zones.forEach((zone, index) => {
         out.push({ name: `${id}-${zone}`, engine: id, service: null, zone, index });
@@ -127,6 +134,14 @@ export function planCluster(
         }
       }
       const { ports: _p, ...settings } = def.services[inst.service] as Record<string, unknown>;
+      // every service that answers requests sends its spans to Zipkin; the log pipeline does
+      // not (its own sends would be traces of nothing a user did)
+      const zipkin = ports.zipkin?.http;
+      if (zipkin && !observabilityServices.includes(inst.service)) {
+        settings.zipkin = `http://127.0.0.1:${zipkin}`;
+        settings.traceSampling = def.observability.traceSampling;
+        settings.traceRoots = traceEntryServices.includes(inst.service) ? 1 : 0;
+      }
       return {
         name: inst.name,
         role: 'service',

@@ -185,3 +185,10 @@ export const serviceIds = Object.keys(serviceCatalog) as ServiceId[];
 
 /** The services `observability.enabled: false` leaves out. */
 export const observabilityServices: readonly ServiceId[] = ['log-agent', 'log-collector'];
+
+/**
+ * Where a viewer's request enters the cluster: only these start traces. Elsewhere a request is
+ * traced when its caller's was, so the services' calls among themselves in the background (lease
+ * renewals, warm-ups) do not fill the trace store with traces of nothing a viewer did.
+ */
+export const traceEntryServices: readonly ServiceId[] = ['elb', 'gateway'];

@@ -8,6 +8,7 @@ import { kafkaDriver } from './kafka/driver.js';
 import { memcachedDriver } from './memcached/driver.js';
 import { mysqlDriver } from './mysql/driver.js';
 import { originDriver } from './origin/driver.js';
+import { zipkinDriver } from './zipkin/driver.js';
 
 const drivers: Record<RunnerId, EngineDriver> = {
   kafka: kafkaDriver,
@@ -17,6 +18,7 @@ const drivers: Record<RunnerId, EngineDriver> = {
   memcached: memcachedDriver,
   origin: originDriver,
   edge: edgeDriver,
+  zipkin: zipkinDriver,
   service: serviceDriver,
 };
 

@@ -8,6 +8,7 @@ export interface EngineVersions {
   cassandra: string;
   elasticsearch: string;
   s3proxy: string;
+  zipkin: string;
   /** not a cluster engine: the recommendations' offline training job runs on it */
   spark: string;
 }
@@ -27,6 +28,7 @@ export function engineVersions(): EngineVersions {
     cassandra: prop('cassandra'),
     elasticsearch: prop('elasticsearch'),
     s3proxy: prop('s3proxy'),
+    zipkin: prop('zipkin'),
     spark: prop('spark'),
   };
   return cached;

@@ -24,12 +24,37 @@ export interface ClusterStatus {
   unhealthy: ComponentStatus[];
   breakers?: ComponentBreakers[];
   credentials?: ClusterCredentials;
+  urls?: ClusterUrl[];
+}
+
+/** An address an operator opens: a UI, an API, an engine's own endpoint. */
+export interface ClusterUrl {
+  what: string;
+  url: string;
+}
+
+/** The addresses worth opening, the public API and the Zipkin UI first. */
+export function clusterUrls(
+  components: readonly Pick<ComponentStatus, 'name' | 'engine' | 'endpoint'>[],
+): ClusterUrl[] {
+  const urls: ClusterUrl[] = [];
+  const of = (engine: string) => components.filter((c) => c.engine === engine);
+  const elb = components.find((c) => c.name.startsWith('elb-'));
+  if (elb) urls.push({ what: 'public API (ELB)', url: `${elb.endpoint}/api` });
+  for (const z of of('zipkin')) {
+    urls.push({ what: 'Zipkin UI (traces)', url: `${z.endpoint}/zipkin/` });
+    urls.push({ what: 'Zipkin API', url: `${z.endpoint}/api/v2/` });
+  }
+  for (const e of of('elasticsearch')) urls.push({ what: 'Elasticsearch (search, logs)', url: e.endpoint });
+  for (const o of of('origin')) urls.push({ what: 'S3 origin', url: o.endpoint });
+  for (const e of of('edge')) urls.push({ what: `edge ${e.name}`, url: e.endpoint });
+  return urls;
 }
 
 /** `flix status`: the supervisor's state; with `breakers` every service's isolation, asked as the operator. */
 export async function clusterStatus(
   name: string,
-  opts: { breakers?: boolean; credentials?: boolean } = {},
+  opts: { breakers?: boolean; credentials?: boolean; urls?: boolean } = {},
 ): Promise<ClusterStatus> {
   const { state, supervisorAlive } = await runtimeFor(name).liveness(name);
   if (!state || !supervisorAlive) {
@@ -47,6 +72,7 @@ export async function clusterStatus(
     });
   }
   if (opts.credentials) out.credentials = await clusterCredentials(name, state.components);
+  if (opts.urls) out.urls = clusterUrls(state.components);
   return out;
 }
 

@@ -1,4 +1,10 @@
-import type { ClusterCredentials } from '../status.js';
+import type { ClusterCredentials, ClusterUrl } from '../status.js';
+
+/** `flix status --urls`: what each address is, then the address. */
+export function renderUrls(urls: readonly ClusterUrl[]): string {
+  const width = Math.max(...urls.map((u) => u.what.length), 0);
+  return urls.map((u) => `${u.what.padEnd(width)}  ${u.url}`).join('\n');
+}
 
 /** The engine accounts of `flix status --credentials` for a person. */
 export function renderCredentials(c: ClusterCredentials): string {

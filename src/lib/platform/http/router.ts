@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { trace as otelTrace } from '@opentelemetry/api';
 import { valueRefusedByDatabase } from '../../engines/mysql/client.js';
 import { logRequest, type ServiceLog } from '../logging.js';
 import type { TraceContext } from '../tracing.js';
@@ -90,6 +91,7 @@ export type Handler = (req: ServiceRequest) => Promise<unknown> | unknown;
 
 interface RouteEntry {
   method: string;
+  pattern: string;
   parts: string[];
   handler: Handler;
 }
@@ -130,7 +132,7 @@ export class Router {
   }
 
   add(method: string, pattern: string, handler: Handler): this {
-    this.routes.push({ method, parts: pattern.split('/').filter(Boolean), handler });
+    this.routes.push({ method, pattern, parts: pattern.split('/').filter(Boolean), handler });
     return this;
   }
 
@@ -138,7 +140,7 @@ export class Router {
   match(
     method: string,
     path: string,
-  ): { handler: Handler; params: Record<string, string> } | 'method' | null {
+  ): { handler: Handler; params: Record<string, string>; pattern: string } | 'method' | null {
     const parts = path.split('/').filter(Boolean);
     let pathMatched = false;
     for (const r of this.routes) {
@@ -146,7 +148,7 @@ export class Router {
       if (!params) continue;
       pathMatched = true;
       if (r.method === method || (method === 'HEAD' && r.method === 'GET'))
-        return { handler: r.handler, params };
+        return { handler: r.handler, params, pattern: r.pattern };
     }
     return pathMatched ? 'method' : null;
   }
@@ -174,6 +176,12 @@ export class Router {
     try {
       const found = this.match(req.method ?? 'GET', url.pathname);
       if (found === null) throw new HttpError(404, 'not-found', `no route for ${url.pathname}`);
+      // the request's span (when the service traces) is named by its route, not its path
+      if (typeof found === 'object') {
+        const span = otelTrace.getActiveSpan();
+        span?.updateName(`${req.method} ${found.pattern}`);
+        span?.setAttribute('http.route', found.pattern);
+      }
       if (found === 'method')
         throw new HttpError(
           405 as number,
