@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterPaths } from '../src/lib/core/paths.js';
 import { logsBucket } from '../src/lib/engines/credentials.js';
 import type { LogRecord } from '../src/lib/services/log-agent/contract.js';
-import { flix, repoRoot, sleep, waitFor } from './helpers/cli.js';
-import { createUser, originOf, SHARED_CLUSTER, status, unique } from './helpers/cluster.js';
+import { flix, sleep, waitFor } from './helpers/cli.js';
+import { createUser, ingestGoodClip, originOf, SHARED_CLUSTER, status, unique } from './helpers/cluster.js';
 
 /**
  * The cluster's logs on the shared cluster: every kind of component's lines searchable in
@@ -54,17 +54,7 @@ describe('flix logs', () => {
     const user = unique('logs-viewer');
     await createUser(user);
     const title = `Log Walk ${unique('logs')}`;
-    const ingest = await flix([
-      'ingest',
-      join(repoRoot, 'fixtures', 'media', 'good.mp4'),
-      '--title',
-      title,
-      '--wait',
-      '--name',
-      name,
-      '--json',
-    ]);
-    expect(ingest.exitCode, ingest.stderr).toBe(0);
+    const titleId = await ingestGoodClip(title);
     const play = await flix(['play', title, '--user', user, '--duration', '4s', '--name', name, '--json']);
     expect(play.exitCode, play.stderr).toBe(0);
 
@@ -91,7 +81,6 @@ describe('flix logs', () => {
     );
     expect(traced.records.every((r) => r.traceId === play.json.traceId)).toBe(true);
 
-    const titleId = ingest.json.id as string;
     const edge = await waitFor(
       'edge access lines of the title',
       async () => {

@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { flix, repoRoot, waitFor } from './helpers/cli.js';
-import { createUser, endpointOf, SHARED_CLUSTER, unique } from './helpers/cluster.js';
+import { flix, waitFor } from './helpers/cli.js';
+import { createUser, endpointOf, ingestGoodClip, SHARED_CLUSTER, unique } from './helpers/cluster.js';
 
 /**
  * Distributed traces on the shared cluster: a play through the public API is one trace in Zipkin
@@ -25,17 +24,7 @@ describe('flix trace', () => {
     const user = unique('trace-viewer');
     await createUser(user);
     const title = `Trace Walk ${unique('trace')}`;
-    const ingest = await flix([
-      'ingest',
-      join(repoRoot, 'fixtures', 'media', 'good.mp4'),
-      '--title',
-      title,
-      '--wait',
-      '--name',
-      name,
-      '--json',
-    ]);
-    expect(ingest.exitCode, ingest.stderr).toBe(0);
+    await ingestGoodClip(title);
     const play = await flix(['play', title, '--user', user, '--duration', '4s', '--name', name, '--json']);
     expect(play.exitCode, play.stderr).toBe(0);
     const traceId = play.json.traceId as string;

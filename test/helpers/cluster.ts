@@ -1,4 +1,5 @@
-import { flix } from './cli.js';
+import { join } from 'node:path';
+import { flix, repoRoot } from './cli.js';
 
 /** The cluster the integration suites share (started by test/setup/shared-cluster.ts). */
 export const SHARED_CLUSTER = 'itest';
@@ -44,6 +45,14 @@ export async function originOf(name = SHARED_CLUSTER) {
   const { clusterSecrets } = await import('../../src/lib/cluster/secrets.js');
   const { originClient } = await import('../../src/lib/engines/origin/client.js');
   return originClient(await endpointOf('origin', name), await clusterSecrets(name));
+}
+
+/** `flix ingest fixtures/media/good.mp4 --title TITLE --wait`: the ready title's id (the run must succeed). */
+export async function ingestGoodClip(title: string, name = SHARED_CLUSTER): Promise<string> {
+  const clip = join(repoRoot, 'fixtures', 'media', 'good.mp4');
+  const r = await flix(['ingest', clip, '--title', title, '--wait', '--name', name, '--json']);
+  if (r.exitCode !== 0) throw new Error(`flix ingest of ${title} exited ${r.exitCode}: ${r.stderr}`);
+  return r.json.id as string;
 }
 
 /** `flix users create USER --plan PLAN --region US`: the new user's API token (the run must succeed). */

@@ -18,3 +18,12 @@ export function javaHome(env: NodeJS.ProcessEnv = process.env): string {
 export function heapFlags(heap: string | number): string[] {
   return [`-Xms${heap}`, `-Xmx${heap}`];
 }
+
+/**
+ * The flags of a small single-jar JVM server on a 2-core machine: the heap, the serial collector
+ * (no GC threads to compete with the rest of the cluster), no perf-data file, and an exit on
+ * OutOfMemoryError so the supervisor restarts it rather than it limping on.
+ */
+export function smallServerFlags(heap: string | number): string[] {
+  return [...heapFlags(heap), '-XX:+UseSerialGC', '-XX:-UsePerfData', '-XX:+ExitOnOutOfMemoryError'];
+}

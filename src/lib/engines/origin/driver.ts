@@ -7,7 +7,7 @@ import { clusterSecrets } from '../../cluster/secrets.js';
 import { findBinary } from '../binaries.js';
 import { logsBucket, originBucket, uploadsBucket } from '../credentials.js';
 import type { EngineContext, EngineDriver } from '../driver.js';
-import { heapFlags, javaBinary } from '../java.js';
+import { javaBinary, smallServerFlags } from '../java.js';
 import { renderTemplateFile } from '../template.js';
 import { mavenEngineHome } from '../versions.js';
 import { originClient } from './client.js';
@@ -95,10 +95,7 @@ export const originDriver: EngineDriver = {
     return {
       file: javaBinary(),
       args: [
-        ...heapFlags(c.settings.heap as string),
-        '-XX:+UseSerialGC',
-        '-XX:-UsePerfData',
-        '-XX:+ExitOnOutOfMemoryError',
+        ...smallServerFlags(c.settings.heap as string),
         '-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener',
         '-jar',
         join(mavenEngineHome(ctx.enginesDir, 's3proxy'), 's3proxy.jar'),

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ComponentPlan } from '../../cluster/components.js';
 import type { EngineContext, EngineDriver } from '../driver.js';
-import { heapFlags, javaBinary } from '../java.js';
+import { javaBinary, smallServerFlags } from '../java.js';
 import { mavenEngineHome } from '../versions.js';
 
 /**
@@ -21,10 +21,7 @@ export const zipkinDriver: EngineDriver = {
     return {
       file: javaBinary(),
       args: [
-        ...heapFlags(c.settings.heap as string),
-        '-XX:+UseSerialGC',
-        '-XX:-UsePerfData',
-        '-XX:+ExitOnOutOfMemoryError',
+        ...smallServerFlags(c.settings.heap as string),
         `-Djava.io.tmpdir=${c.dataDir}`,
         '-jar',
         join(mavenEngineHome(ctx.enginesDir, 'zipkin'), 'zipkin.jar'),
