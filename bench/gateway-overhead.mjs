@@ -5,6 +5,8 @@
 // options: `node bench/gateway-overhead.mjs --help`. bench/playback.mjs runs it with the other
 // two playback benchmarks on one cluster.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { clusterSecrets } from '../dist/lib/cluster/secrets.js';
+import { InternalSigner } from '../dist/lib/platform/internal-auth.js';
 import { numbers } from './lib/args.mjs';
 import { keepAlive, request, requestOk } from './lib/http.mjs';
 import { isScript, log, runPlayback, secondsOption } from './lib/playback.mjs';
@@ -149,7 +151,7 @@ async function compareOpenLoop(targets, rate, secondsEach, kinds) {
  * @param {Options} o
  * @param {(result: RateResult[]) => void} save
  */
-async function measure({ elb, catalogA, token, userId, titles, kinds }, { rate: rates, seconds }, save) {
+async function measure({ cli, elb, catalogA, token, userId, titles, kinds }, { rate: rates, seconds }, save) {
   if (!catalogA) throw new Error('the cluster has no catalog-a-1 component');
   /**
    * @param {string} name
@@ -162,8 +164,10 @@ async function measure({ elb, catalogA, token, userId, titles, kinds }, { rate: 
     target('ELB + gateway → catalog', `${elb}/api/titles/${titles.warm}`, {
       authorization: `Bearer ${token}`,
     }),
-    // what the gateway sends the catalog for that user
+    // what the gateway sends the catalog for that user: the user and the cluster's internal token
+    // (signed once: it stays valid for minutes, far longer than a run)
     target('catalog-a-1 directly', `${catalogA}/v1/titles/${titles.warm}`, {
+      ...new InternalSigner((await clusterSecrets(cli.name)).internalKey, 'gateway').headers(),
       'x-flix-user-id': userId,
       'x-flix-user-region': 'US',
     }),

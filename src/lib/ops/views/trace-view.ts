@@ -1,4 +1,6 @@
+import { renderTable } from '../../core/table.js';
 import { traceDurationUs, type ZipkinSpan } from '../../engines/zipkin/spans.js';
+import { terminalSafe } from './engage-view.js';
 
 /** One line of the waterfall: a span in its place in the call tree. */
 export interface TraceRow {
@@ -9,7 +11,9 @@ export interface TraceRow {
   /** µs after the trace's first span began */
   startUs: number;
   durationUs: number;
-  /** the span that spent the most time itself (not in the spans under it): the slow hop */
+  /** µs the span spent itself, not in the spans under it */
+  selfUs: number;
+  /** the span with the most time of its own: the slow hop */
   slowest: boolean;
   error?: string;
   /** what a client span called: the database or broker, when the span says */
@@ -18,7 +22,9 @@ export interface TraceRow {
 
 export interface TraceSummary {
   traceId: string;
+  /** first span's start to last span's end */
   durationUs: number;
+  /** the services that reported spans (local endpoints), sorted */
   services: string[];
   spans: number;
   root: { service: string; name: string };
@@ -27,18 +33,104 @@ export interface TraceSummary {
   startMs: number;
 }
 
-const serviceOf = (s: ZipkinSpan) => s.localEndpoint?.serviceName ?? '?';
-const remoteOf = (s: ZipkinSpan) =>
-  s.remoteEndpoint?.serviceName ??
-  s.tags?.['db.system.name'] ??
-  s.tags?.['db.system'] ??
-  s.tags?.['messaging.system'] ??
-  undefined;
+interface SpanNode {
+  span: ZipkinSpan;
+  children: SpanNode[];
+}
+
+const serviceOf = (s: ZipkinSpan) => s.localEndpoint?.serviceName || '?';
+
+function remoteOf(s: ZipkinSpan): string | undefined {
+  // a server's remote endpoint is its caller, already the row above it
+  if (s.kind === 'SERVER') return undefined;
+  return (
+    s.remoteEndpoint?.serviceName ||
+    s.tags?.['db.system.name'] ||
+    s.tags?.['db.system'] ||
+    s.tags?.['messaging.system'] ||
+    undefined
+  );
+}
 
 function errorOf(s: ZipkinSpan): string | undefined {
-  if (s.tags?.error) return s.tags.error;
+  // Zipkin's convention: the error tag's presence is the failure, its value (maybe empty) the message
+  if (s.tags && 'error' in s.tags) return s.tags.error || 'error';
   const status = Number(s.tags?.['http.response.status_code'] ?? s.tags?.['http.status_code'] ?? 0);
   return status >= 500 ? `HTTP ${status}` : undefined;
+}
+
+/** Fragments of one span (reported in pieces, or twice) as one: the first value of each field wins. */
+function merged(a: ZipkinSpan, b: ZipkinSpan): ZipkinSpan {
+  const known = (s: ZipkinSpan) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));
+  const m: ZipkinSpan = { ...known(b), ...known(a), traceId: a.traceId, id: a.id };
+  if (a.tags || b.tags) m.tags = { ...b.tags, ...a.tags };
+  if (a.annotations || b.annotations) m.annotations = [...(a.annotations ?? []), ...(b.annotations ?? [])];
+  return m;
+}
+
+const byStart = (a: SpanNode, b: SpanNode) =>
+  (a.span.timestamp ?? Number.POSITIVE_INFINITY) - (b.span.timestamp ?? Number.POSITIVE_INFINITY) || 0;
+
+/**
+ * The call tree, the way Zipkin's own SpanNode builds it: a server span that shares its id with a
+ * client span (B3, one span per RPC; flagged `shared`, or a SERVER beside a CLIENT of the same id)
+ * goes under that client, and a span whose parent id is a shared id goes under the server side when
+ * it ran on the server's service. Spans whose parent is not in the trace (lost, or not sampled
+ * there) are roots; a parent cycle, which only broken reporters make, is cut rather than followed.
+ */
+function spanTree(spans: readonly ZipkinSpan[]): SpanNode[] {
+  const plainIds = new Set(spans.filter((s) => s.kind !== 'SERVER' && !s.shared).map((s) => s.id));
+  const isShared = (s: ZipkinSpan) => s.shared === true || (s.kind === 'SERVER' && plainIds.has(s.id));
+  const sharedKey = (id: string, service: string) => `${id}\u0000shared\u0000${service}`;
+  const keyOf = (s: ZipkinSpan) => (isShared(s) ? sharedKey(s.id, serviceOf(s)) : s.id);
+
+  const nodes = new Map<string, SpanNode>();
+  for (const s of spans) {
+    const k = keyOf(s);
+    const seen = nodes.get(k);
+    nodes.set(k, { span: seen ? merged(seen.span, s) : s, children: [] });
+  }
+  const sharedById = new Map<string, SpanNode[]>();
+  for (const n of nodes.values())
+    if (isShared(n.span)) sharedById.set(n.span.id, [...(sharedById.get(n.span.id) ?? []), n]);
+
+  const parentOf = (n: SpanNode): SpanNode | undefined => {
+    const s = n.span;
+    if (isShared(s)) {
+      const client = nodes.get(s.id);
+      if (client) return client;
+    }
+    if (!s.parentId) return undefined;
+    return (
+      nodes.get(sharedKey(s.parentId, serviceOf(s))) ??
+      nodes.get(s.parentId) ??
+      sharedById.get(s.parentId)?.[0]
+    );
+  };
+
+  const roots: SpanNode[] = [];
+  for (const n of nodes.values()) {
+    const p = parentOf(n);
+    if (p && p !== n) p.children.push(n);
+    else roots.push(n);
+  }
+  for (const n of nodes.values()) n.children.sort(byStart);
+  roots.sort(byStart);
+
+  // spans in a parent cycle are reachable from no root: the earliest of each cycle becomes one
+  const reached = new Set<SpanNode>();
+  const reach = (n: SpanNode) => {
+    if (reached.has(n)) return;
+    reached.add(n);
+    for (const c of n.children) reach(c);
+  };
+  for (const r of roots) reach(r);
+  for (const n of [...nodes.values()].sort(byStart))
+    if (!reached.has(n)) {
+      roots.push(n);
+      reach(n);
+    }
+  return roots;
 }
 
 /** The length of the union of intervals (µs): children that overlap count once. */
@@ -54,143 +146,257 @@ function covered(intervals: [number, number][]): number {
   return total;
 }
 
-/**
- * The spans as a call tree, depth first, siblings in start order. A span whose parent is not in
- * the trace (lost, or not sampled there) is a root; a server span that shares its id with the
- * client span that called it (B3's one span per call) goes under that client span.
- */
-export function traceRows(spans: readonly ZipkinSpan[]): TraceRow[] {
-  if (spans.length === 0) return [];
-  const t0 = Math.min(...spans.map((s) => s.timestamp ?? Number.POSITIVE_INFINITY));
-  const start = Number.isFinite(t0) ? t0 : 0;
-  // a key per span that stays unique when a server span shares its client's id
-  const keyOf = (s: ZipkinSpan) =>
-    s.shared || (s.kind === 'SERVER' && clientIds.has(s.id)) ? `${s.id}/server` : s.id;
-  const clientIds = new Set(spans.filter((s) => s.kind !== 'SERVER').map((s) => s.id));
-  const byKey = new Map(spans.map((s) => [keyOf(s), s]));
-  const parentKeyOf = (s: ZipkinSpan): string | null => {
-    const k = keyOf(s);
-    if (k.endsWith('/server')) return s.id;
-    return s.parentId && byKey.has(s.parentId) ? s.parentId : null;
-  };
-  const children = new Map<string | null, ZipkinSpan[]>();
-  for (const s of spans) {
-    const p = parentKeyOf(s);
-    children.set(p, [...(children.get(p) ?? []), s]);
-  }
-  for (const list of children.values()) list.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
+function earliest(spans: readonly ZipkinSpan[]): number | undefined {
+  let first: number | undefined;
+  for (const s of spans)
+    if (s.timestamp !== undefined && (first === undefined || s.timestamp < first)) first = s.timestamp;
+  return first;
+}
 
+function layout(spans: readonly ZipkinSpan[]): { rows: TraceRow[]; roots: SpanNode[] } {
+  const roots = spanTree(spans);
+  const t0 = earliest(spans) ?? 0;
   const rows: TraceRow[] = [];
-  const selfTime = new Map<TraceRow, number>();
-  const walk = (s: ZipkinSpan, depth: number) => {
-    const startUs = (s.timestamp ?? start) - start;
-    const durationUs = s.duration ?? 0;
+  const seen = new Set<SpanNode>();
+  const walk = (n: SpanNode, depth: number, parentStart: number) => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    const s = n.span;
+    // a span without a timestamp is drawn where its parent starts
+    const startUs = s.timestamp === undefined ? parentStart : s.timestamp - t0;
+    const durationUs = Math.max(0, s.duration ?? 0);
+    const inChildren = covered(
+      n.children
+        .filter((c) => c.span.timestamp !== undefined)
+        .map((c): [number, number] => {
+          const from = (c.span.timestamp ?? 0) - t0;
+          const to = from + Math.max(0, c.span.duration ?? 0);
+          return [Math.max(from, startUs), Math.min(to, startUs + durationUs)];
+        })
+        .filter(([from, to]) => to > from),
+    );
     const row: TraceRow = {
       depth,
       service: serviceOf(s),
       name: s.name ?? '',
       startUs,
       durationUs,
+      selfUs: Math.max(0, durationUs - inChildren),
       slowest: false,
     };
     if (s.kind) row.kind = s.kind;
     const error = errorOf(s);
-    if (error) row.error = error;
-    const remote = s.kind === 'SERVER' ? undefined : remoteOf(s);
+    if (error !== undefined) row.error = error;
+    const remote = remoteOf(s);
     if (remote) row.remote = remote;
     rows.push(row);
-    const kids = children.get(keyOf(s)) ?? [];
-    const inKids = covered(
-      kids.map((k) => [(k.timestamp ?? start) - start, (k.timestamp ?? start) - start + (k.duration ?? 0)]),
-    );
-    selfTime.set(row, Math.max(0, durationUs - inKids));
-    for (const k of kids) walk(k, depth + 1);
+    for (const c of n.children) walk(c, depth + 1, startUs);
   };
-  for (const root of children.get(null) ?? []) walk(root, 0);
-  let slowest: TraceRow | null = null;
-  for (const [row, t] of selfTime) if (!slowest || t > (selfTime.get(slowest) ?? 0)) slowest = row;
+  for (const r of roots) walk(r, 0, 0);
+  let slowest: TraceRow | undefined;
+  for (const r of rows) if (r.selfUs > (slowest?.selfUs ?? 0)) slowest = r;
   if (slowest) slowest.slowest = true;
-  return rows;
+  return { rows, roots };
 }
 
+/**
+ * The spans as the rows of a waterfall: depth first, siblings in start order, offsets from the
+ * trace's first span, and the one span with the most self time marked, because the longest span is
+ * usually just the root and says nothing about where the time went. No span is marked when none
+ * spent any time of its own.
+ */
+export function traceRows(spans: readonly ZipkinSpan[]): TraceRow[] {
+  return layout(spans).rows;
+}
+
+/** What the waterfall's header, the slowest-traces table and `--json` all say about one trace. */
 export function traceSummary(spans: readonly ZipkinSpan[]): TraceSummary {
-  const starts = spans.map((s) => s.timestamp).filter((t): t is number => t !== undefined);
-  const first = starts.length ? Math.min(...starts) : 0;
-  const rows = traceRows(spans);
-  const root = rows[0];
+  const { rows, roots } = layout(spans);
+  const root = (roots.find((r) => !r.span.parentId) ?? roots[0])?.span;
+  // a trace mixing 64- and 128-bit ids (an old reporter) is best named by its full id
+  const traceId = spans.reduce((id, s) => (s.traceId.length > id.length ? s.traceId : id), '');
+  const first = earliest(spans);
   return {
-    traceId: spans[0]?.traceId ?? '',
+    traceId,
     durationUs: traceDurationUs(spans),
-    services: [...new Set(spans.map(serviceOf))].sort(),
-    spans: spans.length,
-    root: { service: root?.service ?? '?', name: root?.name ?? '' },
+    services: [
+      ...new Set(spans.map((s) => s.localEndpoint?.serviceName).filter((n): n is string => !!n)),
+    ].sort(),
+    spans: rows.length,
+    root: { service: root ? serviceOf(root) : '?', name: root?.name ?? '' },
     error: rows.some((r) => r.error !== undefined),
-    startMs: Math.round(first / 1000),
+    startMs: first === undefined ? 0 : Math.floor(first / 1000),
   };
 }
 
 const ms = (us: number) => `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)}ms`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** Cuts text to `width` columns (one per code point; names are not expected to hold wide glyphs). */
-function fit(text: string, width: number): string {
-  const chars = [...text];
-  if (chars.length <= width) return text + ' '.repeat(width - chars.length);
-  return `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
+/** Names come from whatever reported the span: escaped so a newline or bidi override cannot reshape a line. */
+const oneLine = (text: string) =>
+  terminalSafe(text).replace(/[\n\u2028\u2029]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** East Asian Wide and Fullwidth blocks: two terminal columns each. */
+const wideRanges: [number, number][] = [
+  [0x1100, 0x115f],
+  [0x231a, 0x231b],
+  [0x2329, 0x232a],
+  [0x2e80, 0x303e],
+  [0x3041, 0x33ff],
+  [0x3400, 0x4dbf],
+  [0x4e00, 0x9fff],
+  [0xa000, 0xa4cf],
+  [0xa960, 0xa97f],
+  [0xac00, 0xd7a3],
+  [0xf900, 0xfaff],
+  [0xfe10, 0xfe19],
+  [0xfe30, 0xfe6f],
+  [0xff00, 0xff60],
+  [0xffe0, 0xffe6],
+  [0x16fe0, 0x16fe4],
+  [0x17000, 0x18cff],
+  [0x1b000, 0x1b2ff],
+  [0x1f300, 0x1f64f],
+  [0x1f900, 0x1f9ff],
+  [0x20000, 0x3fffd],
+];
+
+/** Columns one grapheme takes: 0 for marks and format characters alone, 2 for wide glyphs and emoji. */
+function graphemeWidth(g: string): number {
+  if (/\p{Emoji_Presentation}/u.test(g) || (g.includes('\ufe0f') && /\p{Emoji}/u.test(g))) return 2;
+  for (const c of g) {
+    if (/[\p{Mn}\p{Me}\p{Cf}\p{Cc}]/u.test(c)) continue;
+    const cp = c.codePointAt(0) ?? 0;
+    return wideRanges.some(([lo, hi]) => cp >= lo && cp <= hi) ? 2 : 1;
+  }
+  return 0;
 }
 
+/** Terminal columns of a string (box and block characters count one, as most terminals draw them). */
+function columns(text: string): number {
+  let w = 0;
+  for (const { segment } of segmenter.segment(text)) w += graphemeWidth(segment);
+  return w;
+}
+
+/** Cuts text to at most `width` columns, whole graphemes only, '…' where it was cut. */
+function cut(text: string, width: number): string {
+  if (columns(text) <= width) return text;
+  if (width <= 0) return '';
+  let out = '';
+  let w = 0;
+  for (const { segment } of segmenter.segment(text)) {
+    const g = graphemeWidth(segment);
+    if (w + g > width - 1) break;
+    out += segment;
+    w += g;
+  }
+  return `${out}…`;
+}
+
+/** Exactly `width` columns: cut, or padded with spaces. */
+const padTo = (text: string, width: number) => {
+  const c = cut(text, width);
+  return c + ' '.repeat(Math.max(0, width - columns(c)));
+};
+
 /**
- * The waterfall of one trace in `width` columns: a header, then per span its service and name
- * (indented by depth), start offset, duration and a bar on the trace's timeline; the slowest hop
- * and errors marked.
+ * One trace as a waterfall in `width` columns, so the slow hop of a request can be found from the
+ * terminal: a header, then per span its service and name (indented by depth), start offset,
+ * duration and a bar on the trace's timeline, the slowest hop and failed spans marked and named
+ * underneath.
  */
 export function renderTraceWaterfall(spans: readonly ZipkinSpan[], width = 80): string {
   if (spans.length === 0) return 'the trace has no spans';
   const s = traceSummary(spans);
   const rows = traceRows(spans);
   const lines = [
-    fit(
-      `trace ${s.traceId}  ${ms(s.durationUs)}  ${s.services.length} services, ${s.spans} spans${s.error ? '  (errors)' : ''}`,
-      width,
-    ).trimEnd(),
+    `trace ${oneLine(s.traceId)}  ${ms(s.durationUs)}  ${plural(s.services.length, 'service')}, ${plural(s.spans, 'span')}${s.error ? '  ✗ errors' : ''}`,
   ];
-  const w = Math.max(40, width);
-  const label = Math.min(44, Math.floor(w * 0.45));
-  const numbers = 18; // "+123.4ms 1234.5ms "
-  const mark = 2;
-  const bar = Math.max(4, w - label - numbers - mark - 2);
+
+  const starts = rows.map((r) => `+${ms(r.startUs)}`);
+  const durations = rows.map((r) => ms(r.durationUs));
+  const startW = Math.max(...starts.map((x) => x.length));
+  const durW = Math.max(...durations.map((x) => x.length));
+  const labels = rows.map(
+    (r) => `${oneLine(r.service)}  ${oneLine(r.name)}${r.remote ? ` → ${oneLine(r.remote)}` : ''}`,
+  );
+  const labelNeed = Math.max(...rows.map((r, i) => 2 * r.depth + columns(labels[i] ?? '')));
+  // spelled-out marks while the names still fit beside them, else bare glyphs; the lines under
+  // the waterfall say what each glyph marks
+  const markOf = (r: TraceRow, long: boolean) =>
+    long
+      ? `${r.slowest ? ' ◀ slowest' : ''}${r.error === undefined ? '' : ` ✗ ${r.error.startsWith('HTTP ') ? r.error : 'error'}`}`
+      : r.slowest || r.error !== undefined
+        ? ` ${r.error === undefined ? '' : '✗'}${r.slowest ? '◀' : ''}`
+        : '';
+  const columnsFor = (long: boolean) => {
+    const marks = rows.map((r) => markOf(r, long));
+    const markW = Math.max(...marks.map(columns));
+    // label, 2, start, 1, duration, 2, bar, marks
+    const avail = width - (2 + startW + 1 + durW + 2) - markW;
+    const labelW = Math.max(0, Math.min(labelNeed, avail - Math.min(16, Math.floor(avail / 3))));
+    return { marks, labelW, barW: Math.max(0, avail - labelW) };
+  };
+  const spelled = columnsFor(true);
+  const { marks, labelW, barW } = spelled.labelW >= labelNeed ? spelled : columnsFor(false);
   const total = Math.max(1, s.durationUs);
-  for (const r of rows) {
-    const what = `${'  '.repeat(Math.min(r.depth, 8))}${r.service} ${r.name}${r.remote ? ` → ${r.remote}` : ''}`;
-    const from = Math.min(bar - 1, Math.floor((r.startUs / total) * bar));
-    const len = Math.max(1, Math.min(bar - from, Math.round((r.durationUs / total) * bar)));
-    const drawn = `${' '.repeat(from)}${'█'.repeat(len)}`.padEnd(bar);
-    const flag = r.error ? '!' : r.slowest ? '◀' : ' ';
-    const nums = `${`+${ms(r.startUs)}`.padStart(9)} ${ms(r.durationUs).padStart(8)}`;
-    lines.push(`${fit(what, label)} ${nums} ${drawn} ${flag}`.trimEnd());
-  }
+
+  rows.forEach((r, i) => {
+    const indent = '  '.repeat(Math.min(r.depth, Math.floor(labelW / 4)));
+    let bar = '';
+    if (barW > 0) {
+      const from = Math.min(barW - 1, Math.floor((r.startUs / total) * barW));
+      const to = Math.max(from + 1, Math.min(barW, Math.round(((r.startUs + r.durationUs) / total) * barW)));
+      bar = `${' '.repeat(from)}${'█'.repeat(to - from)}${' '.repeat(barW - to)}`;
+    }
+    const line = `${padTo(indent + (labels[i] ?? ''), labelW)}  ${(starts[i] ?? '').padStart(startW)} ${(durations[i] ?? '').padStart(durW)}  ${bar}${marks[i] ?? ''}`;
+    lines.push(line.trimEnd());
+  });
+
   const slow = rows.find((r) => r.slowest);
-  if (slow) lines.push(fit(`◀ slowest hop: ${slow.service} ${slow.name}`, width).trimEnd());
-  if (rows.some((r) => r.error))
-    lines.push('! a span that failed (its error tag or an HTTP status of 500 or more)');
-  return lines.join('\n');
+  if (slow)
+    lines.push(
+      `◀ slowest hop: ${oneLine(slow.service)}  ${oneLine(slow.name)}${slow.remote ? ` → ${oneLine(slow.remote)}` : ''}, ${ms(slow.selfUs)} of its own`,
+    );
+  const failed = rows.filter((r) => r.error !== undefined);
+  for (const r of failed.slice(0, 5))
+    lines.push(`✗ ${oneLine(r.service)}  ${oneLine(r.name)}: ${oneLine(r.error ?? '')}`);
+  if (failed.length > 5) lines.push(`✗ and ${failed.length - 5} more failed spans (--json has them all)`);
+  return lines.map((l) => cut(l, width)).join('\n');
 }
 
-/** `flix trace --slowest N`: one line per trace, slowest first. */
-export function renderSlowestTraces(traces: readonly ZipkinSpan[][], n: number): string {
-  if (traces.length === 0) return 'no traces in that window; `flix play` makes one';
-  const summaries = traces
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+function localTime(epochMs: number): string {
+  const d = new Date(epochMs);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/** `flix trace --slowest N`: where to look first, one line per trace, slowest first. */
+export function renderSlowestTraces(traces: readonly (readonly ZipkinSpan[])[], n: number): string {
+  const all = traces
+    .filter((t) => t.length > 0)
     .map(traceSummary)
-    .sort((a, b) => b.durationUs - a.durationUs)
-    .slice(0, n);
-  const pad = (x: number) => String(x).padStart(2, '0');
-  const when = (t: number) => {
-    const d = new Date(t);
-    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  };
-  const lines = ['TRACE                             DURATION  SPANS  SERVICES  AT        ROOT'];
-  for (const s of summaries)
-    lines.push(
-      `${s.traceId.padEnd(33)} ${ms(s.durationUs).padStart(8)}  ${String(s.spans).padStart(5)}  ${String(s.services.length).padStart(8)}  ${when(s.startMs)}  ${s.root.service} ${s.root.name}${s.error ? '  (errors)' : ''}`,
-    );
-  return lines.join('\n');
+    .sort((a, b) => b.durationUs - a.durationUs || b.startMs - a.startMs);
+  if (all.length === 0) return 'no traces in that window (--since widens it); `flix play` makes one';
+  const shown = all.slice(0, Math.max(1, Math.floor(n)));
+  const durations = shown.map((s) => ms(s.durationUs));
+  const durW = Math.max(...durations.map((d) => d.length));
+  const table = renderTable(
+    ['trace', 'duration', 'spans', 'services', 'started', 'error', 'root'],
+    shown.map((s, i) => [
+      oneLine(s.traceId),
+      (durations[i] ?? '').padStart(durW),
+      String(s.spans),
+      String(s.services.length),
+      localTime(s.startMs),
+      s.error ? 'yes' : 'no',
+      `${oneLine(s.root.service)}  ${oneLine(s.root.name)}`,
+    ]),
+  );
+  return all.length > shown.length
+    ? `${table}\n(the ${shown.length} slowest of ${all.length} traces)`
+    : table;
 }
