@@ -81,7 +81,14 @@ describe('flix trace', () => {
       '--json',
     ]);
     expect(slowest.exitCode, slowest.stderr).toBe(0);
-    expect(slowest.json.traces.map((t: { traceId: string }) => t.traceId)).toContain(traceId);
+    const listed = slowest.json.traces as { traceId: string; durationUs: number }[];
+    const durations = listed.map((t) => t.durationUs);
+    expect(durations).toEqual([...durations].sort((a, b) => b - a));
+    // other suites play on the shared cluster too: the play is listed unless 50 slower traces are
+    if (!listed.some((t) => t.traceId === traceId)) {
+      expect(listed).toHaveLength(50);
+      expect(Math.min(...durations)).toBeGreaterThanOrEqual(asJson.json.durationUs);
+    }
   });
 
   it('says what is wrong with a malformed or unknown trace id', async () => {

@@ -60,6 +60,13 @@ describe('cluster plan', () => {
     expect(names.filter((n) => n.startsWith('log-') || n === 'zipkin')).toEqual([]);
   });
 
+  it('runs no Zipkin in a cluster without services: nothing would send it a span', () => {
+    const engines = parseClusterDefinition('zones: [a]\nservices: { enabled: false }', 'x.yaml');
+    const names = portRequests(engines).map((r) => r.component);
+    expect(names).toContain('memcached-a');
+    expect(names).not.toContain('zipkin');
+  });
+
   it('sends the spans of the request-serving services to Zipkin', () => {
     const full = parseClusterDefinition('zones: [a]\nobservability: { traceSampling: 0.25 }', 'x.yaml');
     const names = [...new Set(portRequests(full).map((r) => r.component))];

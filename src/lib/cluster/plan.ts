@@ -32,7 +32,8 @@ export function instances(def: ClusterDefinition): Instance[] {
   const out: Instance[] = [];
   for (const id of engineIds) {
     if (!def.engines[id].enabled) continue;
-    if (id === 'zipkin' && !def.observability.enabled) continue;
+    // only flix services send spans: a cluster without them has nothing to trace
+    if (id === 'zipkin' && (!def.observability.enabled || !def.services.enabled)) continue;
     if (engineCatalog[id].perZone) {
       def.zones.forEach((zone, index) => {
         out.push({ name: `${id}-${zone}`, engine: id, service: null, zone, index });
