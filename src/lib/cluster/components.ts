@@ -14,6 +14,7 @@ export type Role =
   | 'origin'
   | 'edge'
   | 'tracing'
+  | 'metrics'
   | 'service';
 
 export type EngineId =
@@ -24,7 +25,8 @@ export type EngineId =
   | 'memcached'
   | 'origin'
   | 'edge'
-  | 'zipkin';
+  | 'zipkin'
+  | 'prometheus';
 /** What starts a component: an engine driver, or `service` for the flix services (`flix serve`). */
 export type RunnerId = EngineId | 'service';
 

@@ -317,6 +317,19 @@ const schema = z.strictObject({
           ports: z.strictObject({ http: auto() }).prefault({}),
         })
         .prefault({}),
+      // the metrics store that scrapes every component (part of observability: off with it)
+      prometheus: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          scrapeSeconds: z.number().int().min(1).max(300).default(10),
+          // how long samples are kept (Prometheus's own duration syntax)
+          retention: z
+            .string()
+            .regex(/^\d+[mhdw]$/, 'a duration such as 6h or 2d')
+            .default('1d'),
+          ports: z.strictObject({ http: auto() }).prefault({}),
+        })
+        .prefault({}),
     })
     .prefault({}),
 });

@@ -14,6 +14,8 @@ export interface ClusterEndpoints {
   origin: string | null;
   /** the Zipkin server (API and UI), null when the cluster traces nothing */
   zipkin: string | null;
+  /** the Prometheus server (API and UI), null when the cluster scrapes nothing */
+  prometheus: string | null;
   edges: Array<{ name: string; zone: string; url: string }>;
   memcached: Array<{ name: string; zone: string; address: string }>;
   services: Array<{ name: string; service: string; zone: string | null; url: string }>;
@@ -31,6 +33,7 @@ export function endpointsFromPlan(name: string, components: ComponentPlan[]): Cl
     elasticsearch: one('elasticsearch')?.endpoint ?? null,
     origin: one('origin')?.endpoint ?? null,
     zipkin: one('zipkin')?.endpoint ?? null,
+    prometheus: one('prometheus')?.endpoint ?? null,
     edges: components
       .filter((c) => c.engine === 'edge')
       .map((c) => ({ name: c.name, zone: c.zone as string, url: c.endpoint })),

@@ -110,6 +110,17 @@ export const engineCatalog: Record<EngineId, EngineInfo> = {
     dependsOn: [],
     source: { kind: 'maven', profile: 'zipkin', dirPrefix: 'zipkin' },
   },
+  prometheus: {
+    id: 'prometheus',
+    role: 'metrics',
+    title: 'Prometheus (metrics)',
+    perZone: false,
+    portNames: ['http'],
+    mainPort: 'http',
+    scheme: 'http',
+    dependsOn: [],
+    source: { kind: 'system', binaries: ['prometheus'] },
+  },
 };
 
 export const engineIds = Object.keys(engineCatalog) as EngineId[];

@@ -22,6 +22,7 @@ describe('cluster plan', () => {
       'origin',
       'edge-a',
       'edge-b',
+      'prometheus',
       'orchestrator-1',
       'transcoder-a-1',
       'transcoder-b-1',
@@ -57,14 +58,15 @@ describe('cluster plan', () => {
     const quiet = parseClusterDefinition('zones: [a]\nobservability: { enabled: false }', 'x.yaml');
     const names = portRequests(quiet).map((r) => r.component);
     expect(names).toContain('gateway-a-1');
-    expect(names.filter((n) => n.startsWith('log-') || n === 'zipkin')).toEqual([]);
+    expect(names.filter((n) => n.startsWith('log-') || n === 'zipkin' || n === 'prometheus')).toEqual([]);
   });
 
-  it('runs no Zipkin in a cluster without services: nothing would send it a span', () => {
+  it('runs no Zipkin or Prometheus in a cluster without services: nothing would send a span or answer a scrape', () => {
     const engines = parseClusterDefinition('zones: [a]\nservices: { enabled: false }', 'x.yaml');
     const names = portRequests(engines).map((r) => r.component);
     expect(names).toContain('memcached-a');
     expect(names).not.toContain('zipkin');
+    expect(names).not.toContain('prometheus');
   });
 
   it('sends the spans of the request-serving services to Zipkin', () => {

@@ -32,8 +32,10 @@ export function instances(def: ClusterDefinition): Instance[] {
   const out: Instance[] = [];
   for (const id of engineIds) {
     if (!def.engines[id].enabled) continue;
-    // only flix services send spans: a cluster without them has nothing to trace
-    if (id === 'zipkin' && (!def.observability.enabled || !def.services.enabled)) continue;
+    // only flix services send spans and serve metrics: a cluster without them has nothing to
+    // trace or scrape
+    if ((id === 'zipkin' || id === 'prometheus') && (!def.observability.enabled || !def.services.enabled))
+      continue;
     if (engineCatalog[id].perZone) {
       def.zones.forEach((zone, index) => {
         out.push({ name: `${id}-${zone}`, engine: id, service: null, zone, index });

@@ -30,4 +30,6 @@ export interface EngineDriver {
   launch(c: ComponentPlan, ctx: EngineContext): LaunchSpec;
   /** Resolves when the engine answers through its real client; throws with the reason if not. */
   probe(c: ComponentPlan, ctx: EngineContext): Promise<void>;
+  /** Where the engine serves Prometheus metrics on its `http` port, when it does. */
+  metricsPath?: string;
 }

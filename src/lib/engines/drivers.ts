@@ -8,6 +8,7 @@ import { kafkaDriver } from './kafka/driver.js';
 import { memcachedDriver } from './memcached/driver.js';
 import { mysqlDriver } from './mysql/driver.js';
 import { originDriver } from './origin/driver.js';
+import { prometheusDriver } from './prometheus/driver.js';
 import { zipkinDriver } from './zipkin/driver.js';
 
 const drivers: Record<RunnerId, EngineDriver> = {
@@ -19,6 +20,7 @@ const drivers: Record<RunnerId, EngineDriver> = {
   origin: originDriver,
   edge: edgeDriver,
   zipkin: zipkinDriver,
+  prometheus: prometheusDriver,
   service: serviceDriver,
 };
 

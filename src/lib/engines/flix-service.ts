@@ -9,6 +9,8 @@ const tracingPreload = fileURLToPath(new URL('./zipkin/preload.js', import.meta.
 
 /** Runs a flix service as `flix serve <service>`; healthy when its /health answers 200. */
 export const serviceDriver: EngineDriver = {
+  metricsPath: '/metrics',
+
   async prepare(c) {
     await mkdir(c.dataDir, { recursive: true });
   },

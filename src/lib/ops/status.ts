@@ -33,7 +33,7 @@ export interface ClusterUrl {
   url: string;
 }
 
-/** The addresses worth opening, the public API and the Zipkin UI first. */
+/** The addresses worth opening, the public API, the Zipkin UI and Prometheus first. */
 export function clusterUrls(
   components: readonly Pick<ComponentStatus, 'name' | 'engine' | 'endpoint'>[],
 ): ClusterUrl[] {
@@ -44,6 +44,10 @@ export function clusterUrls(
   for (const z of of('zipkin')) {
     urls.push({ what: 'Zipkin UI (traces)', url: `${z.endpoint}/zipkin/` });
     urls.push({ what: 'Zipkin API', url: `${z.endpoint}/api/v2/` });
+  }
+  for (const p of of('prometheus')) {
+    urls.push({ what: 'Prometheus (metrics; flix top)', url: `${p.endpoint}/graph` });
+    urls.push({ what: 'Prometheus targets', url: `${p.endpoint}/targets` });
   }
   for (const e of of('elasticsearch')) urls.push({ what: 'Elasticsearch (search, logs)', url: e.endpoint });
   for (const o of of('origin')) urls.push({ what: 'S3 origin', url: o.endpoint });

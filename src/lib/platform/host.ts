@@ -9,9 +9,11 @@ import { FlixError } from '../core/errors.js';
 import { clusterPaths } from '../core/paths.js';
 import { DiscoveryClient } from './discovery.js';
 import { errorBody } from './http/error-body.js';
-import { type Router, setCaller } from './http/router.js';
+import { type Router, routeOf, setCaller } from './http/router.js';
 import { INTERNAL_HEADER, InternalSigner, InternalVerifier } from './internal-auth.js';
 import { type ServiceLog, serviceLog } from './logging.js';
+import { ServiceMetrics } from './metrics.js';
+import type { CommandSnapshot } from './resilience/index.js';
 import { ServiceClient } from './service-client.js';
 
 /** What a service gets from the runtime: who it is, where everything is, a logger and a stop signal. */
@@ -25,6 +27,8 @@ export interface ServiceContext {
   discovery: DiscoveryClient;
   /** calls to other services through discovery, each dependency under its own isolation */
   services: ServiceClient;
+  /** its Prometheus metrics (GET /metrics): requests and breakers are counted already */
+  metrics: ServiceMetrics;
   /** this component's internal token, for calls that do not go through `services` */
   signer: InternalSigner;
   /** the cluster's secrets (read once at start) */
@@ -51,7 +55,9 @@ export type ServiceMain = (ctx: ServiceContext) => Promise<ServiceHandle>;
 
 /**
  * `flix serve <service>`: start one instance of a service of a running cluster, with an HTTP
- * endpoint on its component port (loopback only): GET /health (200 once started) and GET /status.
+ * endpoint on its component port (loopback only): GET /health (200 once started), GET /metrics
+ * (Prometheus; like /health it answers without the internal token: Prometheus sends none, and it
+ * says nothing a process on this machine could not read from the logs) and GET /status.
  */
 export async function runService(
   service: ServiceId,
@@ -74,6 +80,7 @@ export async function runService(
   const verifier = new InternalVerifier(secrets.internalKey);
   const isPublic = serviceCatalog[service].public;
   let handle: ServiceHandle | null = null;
+  const metrics = new ServiceMetrics();
   const server: Server = createServer((req, res) => {
     const send = (code: number, body: unknown) => {
       res.writeHead(code, { 'content-type': 'application/json' });
@@ -81,6 +88,13 @@ export async function runService(
     };
     if (req.url === '/health')
       return send(handle ? 200 : 503, { status: handle ? 'ok' : 'starting', component: componentName });
+    if (req.url === '/metrics') {
+      void metrics.render().then(({ contentType, body }) => {
+        res.writeHead(200, { 'content-type': contentType });
+        res.end(body);
+      });
+      return;
+    }
     // inside the cluster only the cluster is answered: every call carries its internal token
     const caller = verifier.verify(req.headers[INTERNAL_HEADER]);
     if (caller !== null) setCaller(req, caller);
@@ -107,6 +121,15 @@ export async function runService(
         ? send(404, errorBody(404, 'not-found', `no route for ${req.url}`))
         : send(503, errorBody(503, 'starting', `${componentName} is starting`));
     handle.router.log ??= log;
+    const startedAt = performance.now();
+    res.once('finish', () =>
+      metrics.observeRequest(
+        req.method ?? 'GET',
+        routeOf(req) ?? 'unmatched',
+        res.statusCode,
+        (performance.now() - startedAt) / 1000,
+      ),
+    );
     void handle.router.handle(req, res);
   });
   server.keepAliveTimeout = 30_000;
@@ -153,9 +176,16 @@ export async function runService(
     log,
     discovery,
     services,
+    metrics,
     signer,
     secrets,
     scratchDir,
+  });
+  // every isolated dependency a service shows in its status (`flix status --breakers`), else the
+  // calls it makes to other services
+  metrics.watchBreakers(() => {
+    const breakers = (handle?.status() as { breakers?: unknown } | null)?.breakers;
+    return Array.isArray(breakers) ? (breakers as CommandSnapshot[]) : services.snapshot();
   });
   if (serviceCatalog[service].discoverable) {
     await discovery.register({

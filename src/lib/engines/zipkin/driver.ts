@@ -12,6 +12,9 @@ import { mavenEngineHome } from '../versions.js';
  * Elasticsearch build the cluster runs (the integ-test distribution) does not serve.
  */
 export const zipkinDriver: EngineDriver = {
+  // Armeria's Micrometer registry: spans accepted and dropped, the JVM
+  metricsPath: '/prometheus',
+
   async prepare(c) {
     await mkdir(c.dataDir, { recursive: true });
   },

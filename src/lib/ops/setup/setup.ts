@@ -49,7 +49,7 @@ export async function setup(opts: SetupOptions): Promise<SetupResult> {
     steps.push({
       step: 'system packages',
       action: 'present',
-      detail: 'java, mvn, ffmpeg, nginx, memcached, mariadb',
+      detail: 'java, mvn, ffmpeg, nginx, memcached, mariadb, prometheus',
       seconds: 0,
     });
   } else {

@@ -34,6 +34,7 @@ export const systemTools: SystemTool[] = [
     linuxOnly: true,
   },
   { binary: 'memcached', purpose: 'EVCache nodes', apt: 'memcached', brew: 'memcached' },
+  { binary: 'prometheus', purpose: 'the metrics store', apt: 'prometheus', brew: 'prometheus' },
   { binary: 'mariadbd', purpose: 'the relational store', apt: 'mariadb-server', brew: 'mariadb' },
   {
     binary: 'mariadb-install-db',

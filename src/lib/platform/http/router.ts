@@ -36,6 +36,18 @@ export function setCaller(req: IncomingMessage, caller: string): void {
   callers.set(req, caller);
 }
 
+const routes = new WeakMap<IncomingMessage, string>();
+
+/** Records the route pattern a request matched, for its metrics (ids in paths would make series). */
+export function setRoute(req: IncomingMessage, route: string): void {
+  routes.set(req, route);
+}
+
+/** The route pattern a request matched; undefined when it matched none. */
+export function routeOf(req: IncomingMessage): string | undefined {
+  return routes.get(req);
+}
+
 /** The cluster component (or `operator`) that sent a request; null for a stranger. */
 export function callerOf(req: IncomingMessage): string | null {
   return callers.get(req) ?? null;
@@ -178,6 +190,7 @@ export class Router {
       if (found === null) throw new HttpError(404, 'not-found', `no route for ${url.pathname}`);
       // the request's span (when the service traces) is named by its route, not its path
       if (typeof found === 'object') {
+        setRoute(req, found.pattern);
         const span = otelTrace.getActiveSpan();
         span?.updateName(`${req.method} ${found.pattern}`);
         span?.setAttribute('http.route', found.pattern);

@@ -8,6 +8,7 @@ import { type ClusterPaths, clusterPaths, enginesDir } from '../../core/paths.js
 import type { EngineContext } from '../../engines/driver.js';
 import { driverFor } from '../../engines/drivers.js';
 import { engineRunAs } from '../../engines/engine-user.js';
+import { scrapeTargets, targetsFile } from '../../engines/prometheus/targets.js';
 import { processStartTime, type Spawned, signalGroup, spawnToLog, stopGroup, tailFile } from './processes.js';
 import { restartsInWindow, shouldRestart } from './restart-policy.js';
 
@@ -37,6 +38,8 @@ export class Supervisor {
   private readonly abort = new AbortController();
   private stopping: Promise<void> | null = null;
   private writeChain: Promise<void> = Promise.resolve();
+  /** the scrape targets last written for Prometheus (to write only what changed) */
+  private targetsWritten = '';
 
   constructor(
     private readonly plan: SupervisorPlan,
@@ -335,8 +338,28 @@ export class Supervisor {
       ...(this.status.get(c.name) as ComponentStatus),
     }));
     const snapshot = JSON.parse(JSON.stringify(this.state)) as ClusterState;
-    this.writeChain = this.writeChain.then(() => writeJsonAtomic(this.paths.state, snapshot)).catch(() => {});
+    this.writeChain = this.writeChain
+      .then(() => writeJsonAtomic(this.paths.state, snapshot))
+      .then(() => this.writeTargets())
+      .catch(() => {});
     return this.writeChain;
+  }
+
+  /** Prometheus's file-based discovery: the components meant to be running that serve metrics. */
+  private async writeTargets(): Promise<void> {
+    const prometheus = this.plan.components.find((c) => c.engine === 'prometheus');
+    if (!prometheus) return;
+    const plans = new Map(this.plan.components.map((c) => [c.name, c]));
+    const groups = scrapeTargets(
+      this.state.components,
+      (c) => driverFor(c.engine).metricsPath,
+      (c) => String(plans.get(c.name)?.settings.service ?? c.engine),
+    );
+    const text = JSON.stringify(groups);
+    if (text === this.targetsWritten) return;
+    await mkdir(prometheus.confDir, { recursive: true });
+    await writeJsonAtomic(targetsFile(prometheus.confDir), groups);
+    this.targetsWritten = text;
   }
 }
 

@@ -37,6 +37,7 @@ export async function startCatalogService(ctx: ServiceContext): Promise<ServiceH
   await ensureCatalogSchema(db);
   await ensurePopularitySchema(db);
   const cache = new EvCache(ctx.endpoints, ctx.component.zone);
+  ctx.metrics.watchEvCache(cache.stats);
   const ttl = Number(ctx.component.settings.cacheTtlSeconds ?? 60);
   const counts = { lookups: 0, dbReads: 0 };
 

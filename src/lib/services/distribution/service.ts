@@ -330,6 +330,7 @@ export async function startDistributionService(ctx: ServiceContext): Promise<Ser
     // one instance, restarted by the supervisor if it dies: no group to hand work over quickly
     { heartbeatInterval: 3000 },
   );
+  ctx.metrics.watchConsumer(consumer, 'flix-distribution');
   await consumer.subscribe({ topics: [topics.titlePublished.name], fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {

@@ -2,7 +2,7 @@ import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { httpJson } from '../../platform/http/client.js';
 import { errorBody } from '../../platform/http/error-body.js';
-import { Router, sendJson } from '../../platform/http/router.js';
+import { Router, sendJson, setRoute } from '../../platform/http/router.js';
 import { retryElsewhere } from '../../platform/retry-elsewhere.js';
 import { createTwoTierBalancer, type Pick } from './balancing.js';
 import { HealthTracker } from './health.js';
@@ -64,6 +64,8 @@ export class ElbProxy extends Router {
 
   override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.totals.requests++;
+    // everything is forwarded alike; the gateway's metrics have the routes
+    setRoute(req, 'forward');
     if (isAdminPath(req.url ?? '/')) {
       this.totals.refusedAdmin++;
       req.resume();

@@ -3,7 +3,7 @@ import { readPlan } from '../../cluster/endpoints.js';
 import { EvCache } from '../../platform/evcache.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import { errorBody } from '../../platform/http/error-body.js';
-import { callerOf, Router, sendJson } from '../../platform/http/router.js';
+import { callerOf, Router, sendJson, setRoute } from '../../platform/http/router.js';
 import { OPERATOR } from '../../platform/internal-auth.js';
 import { logRequest } from '../../platform/logging.js';
 import { isolation } from '../../platform/resilience/index.js';
@@ -133,6 +133,7 @@ export class GatewayHttp extends Router {
         startedAt,
       });
       await this.chain.run(ctx);
+      setRoute(req, ctx.route?.name ?? (path === '/api/health' ? 'health' : 'unmatched'));
       // refused before the proxy read it (a bad token, a limit): the bytes are drained
       if (stream && !req.readableEnded && req.readableFlowing !== true) req.resume();
       const r = ctx.response ?? jsonError(404, 'no-route', `no route for ${ctx.method} ${path}`);
@@ -223,6 +224,7 @@ export async function startGateway(ctx: ServiceContext): Promise<ServiceHandle> 
   });
   // a user's limit holds across every gateway: counted in EVCache (see ClusterRateLimiter)
   const cache = new EvCache(ctx.endpoints, zone);
+  ctx.metrics.watchEvCache(cache.stats);
   // memcached answers in well under a millisecond; the timeout is for a node that hangs, and is
   // generous because a two-core machine under load delays answers by tens of milliseconds
   const counterIsolation = isolation<number | null>('rate-limit-counters', {

@@ -19,6 +19,7 @@ export async function startHistoryService(ctx: ServiceContext): Promise<ServiceH
   if (!ctx.endpoints.cassandra) throw new Error('the history service needs Cassandra');
   const store = await HistoryStore.connect(ctx.endpoints.cassandra);
   const cache = new EvCache(ctx.endpoints, ctx.component.zone);
+  ctx.metrics.watchEvCache(cache.stats);
   const compactEveryMs = Number(ctx.component.settings.compactSeconds ?? 3600) * 1000;
   const compactAfterMs = Number(ctx.component.settings.compactAfterSeconds ?? 7 * 86_400) * 1000;
   const counts = { events: 0, refused: 0, reads: 0, compactions: 0, compactedRows: 0 };
@@ -26,6 +27,8 @@ export async function startHistoryService(ctx: ServiceContext): Promise<ServiceH
   const consumer = await groupConsumer(ctx.endpoints, ctx.component.name, 'flix-history', [
     topics.viewingHeartbeats.name,
   ]);
+
+  ctx.metrics.watchConsumer(consumer, 'flix-history');
   await consumer.run({
     // a failed write throws: kafkajs retries the batch from the last resolved offset
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {

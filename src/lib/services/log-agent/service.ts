@@ -1,6 +1,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { Counter } from 'prom-client';
 import { readPlan } from '../../cluster/endpoints.js';
 import { readJson, writeJsonAtomic } from '../../cluster/state.js';
 import { clusterPaths } from '../../core/paths.js';
@@ -46,6 +47,32 @@ export async function startLogAgent(ctx: ServiceContext): Promise<ServiceHandle>
   const followed = new Map<string, Followed>();
   const counts = { files: 0, lines: 0, bytes: 0, batches: 0, failedSends: 0, behindBytes: 0, passes: 0 };
   let lastFailureLogged = 0;
+  // nginx's own counters (stub_status) say nothing of the cache: the edges' metrics come from
+  // their access lines, counted once Kafka has them (a line read again after a failed send is
+  // not counted twice; one re-sent after the agent's own crash is)
+  const registers = [ctx.metrics.registry];
+  const edgeRequests = new Counter({
+    name: 'flix_edge_requests_total',
+    help: "An edge's requests by cache result (HIT, MISS, ...; NONE when not cacheable) and status class",
+    labelNames: ['edge', 'cache', 'status'],
+    registers,
+  });
+  const edgeBytes = new Counter({
+    name: 'flix_edge_sent_bytes_total',
+    help: 'Body bytes an edge sent, by cache result',
+    labelNames: ['edge', 'cache'],
+    registers,
+  });
+  const countEdge = (r: LogRecord) => {
+    const f = r.fields;
+    if (r.source !== 'access' || typeof f?.status !== 'number') return;
+    const cache =
+      typeof f.upstream_cache_status === 'string' && f.upstream_cache_status
+        ? f.upstream_cache_status
+        : 'NONE';
+    edgeRequests.inc({ edge: r.component, cache, status: `${Math.floor(f.status / 100)}xx` });
+    if (typeof f.bytes === 'number') edgeBytes.inc({ edge: r.component, cache }, f.bytes);
+  };
 
   const discover = async () => {
     const plan = await readPlan(ctx.cluster);
@@ -128,6 +155,7 @@ export async function startLogAgent(ctx: ServiceContext): Promise<ServiceHandle>
       }
       counts.lines += records.length;
       counts.batches++;
+      for (const r of records) countEdge(r);
     }
     if (read.length === 0) return false;
     for (const { f } of read) {

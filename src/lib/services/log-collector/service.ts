@@ -32,6 +32,8 @@ export async function startLogCollector(ctx: ServiceContext): Promise<ServiceHan
   const consumer = await groupConsumer(ctx.endpoints, ctx.component.name, 'flix-log-collector', [
     topics.logs.name,
   ]);
+
+  ctx.metrics.watchConsumer(consumer, 'flix-log-collector');
   await consumer.run({
     // a failure throws: kafkajs gives the batch again from the last resolved offset
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {

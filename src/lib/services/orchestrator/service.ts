@@ -46,6 +46,7 @@ export async function startOrchestrator(ctx: ServiceContext): Promise<ServiceHan
     ctx.component.name,
     'flix-orchestrator',
   );
+  ctx.metrics.watchConsumer(consumer, 'flix-orchestrator');
   // the transcoders' group, asked when tasks are queued: a task goes to the least busy worker
   const taskOwners = () =>
     groupPartitionOwners(kafka, TRANSCODER_GROUP, topics.transcodeTasks.name).catch(() => []);

@@ -32,6 +32,7 @@ export async function startPlaybackService(ctx: ServiceContext): Promise<Service
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const cache = new EvCache(ctx.endpoints, ctx.component.zone);
+  ctx.metrics.watchEvCache(cache.stats);
   const bookmarkIsolation = isolation<number>('bookmarks', { timeoutMs: 1000, maxConcurrent: 64 });
   const heartbeatIsolation = isolation('kafka-heartbeats', { timeoutMs: 1000, maxConcurrent: 64 });
   /** zone → title id → plays since the last flush */

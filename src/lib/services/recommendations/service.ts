@@ -53,6 +53,7 @@ export async function startRecommendationsService(ctx: ServiceContext): Promise<
   const consumer = await groupConsumer(ctx.endpoints, ctx.component.name, 'flix-recs-online', [
     topics.viewingHeartbeats.name,
   ]);
+  ctx.metrics.watchConsumer(consumer, 'flix-recs-online');
   await consumer.run({
     eachMessage: async ({ message }) => {
       const e = parseViewingEvent(message.value?.toString());

@@ -55,6 +55,7 @@ export async function startSearchService(ctx: ServiceContext): Promise<ServiceHa
     topics.titlePublished.name,
     topics.titleDeleted.name,
   ]);
+  ctx.metrics.watchConsumer(consumer, 'flix-search-indexer');
   await consumer.run({
     eachMessage: async ({ message, heartbeat }) => {
       const id = message.key?.toString();

@@ -27,6 +27,7 @@ export async function startStatsService(ctx: ServiceContext): Promise<ServiceHan
   if (!ctx.endpoints.cassandra) throw new Error('the stats service needs Cassandra');
   const store = await StatsStore.connect(ctx.endpoints.cassandra);
   const cache = new EvCache(ctx.endpoints, ctx.component.zone);
+  ctx.metrics.watchEvCache(cache.stats);
   const ttl = Number(ctx.component.settings.cacheTtlSeconds ?? 30);
   const cassandra = isolation('cassandra', {
     timeoutMs: 2000,

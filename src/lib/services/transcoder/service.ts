@@ -30,6 +30,7 @@ export async function startTranscoder(ctx: ServiceContext): Promise<ServiceHandl
       maxBytesPerPartition: 64 * 1024,
     },
   );
+  ctx.metrics.watchConsumer(consumer, TRANSCODER_GROUP);
   await consumer.subscribe({ topic: topics.transcodeTasks.name, fromBeginning: true });
   const encoder = {
     threads: Number(ctx.component.settings.threads ?? 0),
