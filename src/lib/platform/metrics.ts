@@ -87,50 +87,35 @@ export class ServiceMetrics {
     bulkhead('flix_bulkhead_max_concurrent', "The bulkhead's size", (c) => c.limits.maxConcurrent);
 
     const caches = this.caches;
-    new Counter({
-      name: 'flix_evcache_reads_total',
-      help: "EVCache reads by result: hit (in this zone's memcached), cross-zone-hit, miss, failure",
-      labelNames: ['result'],
-      registers,
-      collect() {
-        this.reset();
-        const sum = (read: (s: EvCacheStats) => number) => caches.reduce((n, s) => n + read(s), 0);
+    const cacheCounter = (name: string, help: string, results: Record<string, (s: EvCacheStats) => number>) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['result'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [result, read] of Object.entries(results))
+            this.inc(
+              { result },
+              caches.reduce((n, s) => n + read(s), 0),
+            );
+        },
+      });
+    cacheCounter(
+      'flix_evcache_reads_total',
+      "EVCache reads by result: hit (in this zone's memcached), cross-zone-hit, miss, failure",
+      {
         // the cache counts a hit from another zone both as a hit and a cross-zone hit
-        this.inc(
-          { result: 'hit' },
-          sum((s) => s.hits - s.crossZoneHits),
-        );
-        this.inc(
-          { result: 'cross-zone-hit' },
-          sum((s) => s.crossZoneHits),
-        );
-        this.inc(
-          { result: 'miss' },
-          sum((s) => s.misses),
-        );
-        this.inc(
-          { result: 'failure' },
-          sum((s) => s.readFailures),
-        );
+        hit: (s) => s.hits - s.crossZoneHits,
+        'cross-zone-hit': (s) => s.crossZoneHits,
+        miss: (s) => s.misses,
+        failure: (s) => s.readFailures,
       },
-    });
-    new Counter({
-      name: 'flix_evcache_writes_total',
-      help: 'EVCache writes (to every zone) by result',
-      labelNames: ['result'],
-      registers,
-      collect() {
-        this.reset();
-        const sum = (read: (s: EvCacheStats) => number) => caches.reduce((n, s) => n + read(s), 0);
-        this.inc(
-          { result: 'ok' },
-          sum((s) => s.writes - s.writeFailures),
-        );
-        this.inc(
-          { result: 'failure' },
-          sum((s) => s.writeFailures),
-        );
-      },
+    );
+    cacheCounter('flix_evcache_writes_total', 'EVCache writes (to every zone) by result', {
+      ok: (s) => s.writes - s.writeFailures,
+      failure: (s) => s.writeFailures,
     });
   }
 
