@@ -63,6 +63,7 @@ describe('a native CI cluster', () => {
         'memcached-b',
         'mysql',
         'origin',
+        'prometheus',
         'orchestrator-1',
         'transcoder-a-1',
         'transcoder-b-1',

@@ -49,6 +49,12 @@ export interface ServiceHandle {
   stop(): Promise<void>;
   status(): unknown;
   router?: Router;
+  /**
+   * Metrics this service serves for others at GET /metrics/<name> (the log agent's for the
+   * engines), Prometheus text; null when it has no such name. A rejection answers 503: that
+   * target is down.
+   */
+  scrape?(name: string): Promise<string> | null;
 }
 
 export type ServiceMain = (ctx: ServiceContext) => Promise<ServiceHandle>;
@@ -93,6 +99,21 @@ export async function runService(
         res.writeHead(200, { 'content-type': contentType });
         res.end(body);
       });
+      return;
+    }
+    if (req.url?.startsWith('/metrics/') && req.method === 'GET') {
+      const scraped = handle?.scrape?.(decodeURIComponent(req.url.slice('/metrics/'.length)));
+      if (!scraped) return send(404, errorBody(404, 'not-found', 'no such metrics here'));
+      void scraped.then(
+        (body) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(body);
+        },
+        (error: Error) => {
+          res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+          res.end(`${error.message}\n`);
+        },
+      );
       return;
     }
     // inside the cluster only the cluster is answered: every call carries its internal token

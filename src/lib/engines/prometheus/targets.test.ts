@@ -57,6 +57,45 @@ describe('scrape targets', () => {
     ]);
   });
 
+  it('scrapes an engine without an endpoint of its own at the agent that reads it, while the agent runs', () => {
+    const agent = status('log-agent-1', 'service', 'healthy', 4100);
+    const engines = [
+      status('kafka', 'kafka', 'healthy'),
+      status('memcached-a-1', 'memcached', 'restarting'),
+      status('edge-b', 'edge', 'stopped'),
+    ];
+    const groups = scrapeTargets(
+      [agent, ...engines],
+      (c) => paths[c.engine],
+      (c) => c.engine,
+      'log-agent-1',
+    );
+    expect(groups.slice(1)).toEqual([
+      {
+        targets: ['127.0.0.1:4100'],
+        labels: { __metrics_path__: '/metrics/engine/kafka', component: 'kafka', zone: '', kind: 'kafka' },
+      },
+      {
+        targets: ['127.0.0.1:4100'],
+        labels: {
+          __metrics_path__: '/metrics/engine/memcached-a-1',
+          component: 'memcached-a-1',
+          zone: 'a',
+          kind: 'memcached',
+        },
+      },
+    ]);
+    // no agent, no reader: the engines are not targets
+    expect(
+      scrapeTargets(
+        engines,
+        (c) => paths[c.engine],
+        (c) => c.engine,
+        'log-agent-1',
+      ),
+    ).toEqual([]);
+  });
+
   it("is the file the server's config reads", () => {
     const c = {
       confDir: '/tmp/x/conf/prometheus',

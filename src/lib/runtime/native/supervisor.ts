@@ -354,6 +354,7 @@ export class Supervisor {
       this.state.components,
       (c) => driverFor(c.engine).metricsPath,
       (c) => String(plans.get(c.name)?.settings.service ?? c.engine),
+      this.plan.components.find((c) => c.settings.service === 'log-agent')?.name,
     );
     const text = JSON.stringify(groups);
     if (text === this.targetsWritten) return;

@@ -8,6 +8,7 @@ import { clusterPaths } from '../../core/paths.js';
 import { lazyProducer, topics } from '../../platform/events.js';
 import type { ServiceContext, ServiceHandle } from '../../platform/host.js';
 import type { LogLevel, LogRecord } from './contract.js';
+import { engineExporters } from './engine-metrics.js';
 import { parseLine } from './formats.js';
 import { type LogFile, logFiles } from './sources.js';
 import { FileTail, type TailLine, type TailPosition } from './tail.js';
@@ -44,6 +45,8 @@ export async function startLogAgent(ctx: ServiceContext): Promise<ServiceHandle>
   const checkpointFile = join(ctx.component.dataDir, 'checkpoint.json');
   const checkpoint = (await readJson<Record<string, TailPosition>>(checkpointFile)) ?? {};
   const producer = lazyProducer(ctx.endpoints, ctx.component.name);
+  // the engines' own numbers for Prometheus (GET /metrics/engine/<component>), read when scraped
+  const exporters = engineExporters(ctx.endpoints, ctx.secrets);
   const followed = new Map<string, Followed>();
   const counts = { files: 0, lines: 0, bytes: 0, batches: 0, failedSends: 0, behindBytes: 0, passes: 0 };
   let lastFailureLogged = 0;
@@ -240,8 +243,13 @@ export async function startLogAgent(ctx: ServiceContext): Promise<ServiceHandle>
       for (const w of watchers.values()) w.close();
       for (const f of followed.values()) await f.tail.close();
       await producer.disconnect();
+      await Promise.all([...exporters.values()].map((e) => e.close().catch(() => {})));
     },
     status: () => counts,
+    scrape: (name) => {
+      const engine = /^engine\/(.+)$/.exec(name)?.[1];
+      return (engine && exporters.get(engine)?.scrape()) || null;
+    },
   };
 }
 
