@@ -29,6 +29,17 @@ async function promQuery(
   return body.data.result;
 }
 
+/**
+ * An operator's terminal environment: without the CI markers, under which ink draws only the last
+ * frame when it exits (the live view is what is tested here).
+ */
+function terminalEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { TERM: 'xterm-256color' };
+  for (const [k, v] of Object.entries(process.env))
+    if (k !== 'CI' && k !== 'CONTINUOUS_INTEGRATION' && !k.startsWith('CI_') && k !== 'TERM') env[k] = v;
+  return env;
+}
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing terminal escapes is the point
 const strip = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 
@@ -135,7 +146,7 @@ describe('metrics and flix top', () => {
         `stty cols 80 rows 24; exec node ${repoRoot}/bin/run.js top --name ${name} --interval 1s`,
         '/dev/null',
       ],
-      { stdin: 'pipe', reject: false, env: { TERM: 'xterm-256color' } },
+      { stdin: 'pipe', reject: false, extendEnv: false, env: terminalEnv() },
     );
     let screen = '';
     top.stdout?.on('data', (d: Buffer) => {
