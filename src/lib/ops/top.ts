@@ -1,7 +1,7 @@
 import type { ComponentStatus } from '../cluster/components.js';
 import { FlixError } from '../core/errors.js';
 import { instantQuery, PrometheusError, type Sample } from '../engines/prometheus/query.js';
-import { runtimeFor } from '../runtime/index.js';
+import { clusterStatus } from './status.js';
 
 /**
  * `flix top`: the Hystrix dashboard for flix, read from the cluster's Prometheus. Rates are over
@@ -253,12 +253,7 @@ export function total(calls: Record<string, number>): number {
 
 /** One snapshot of a running cluster: its components from the supervisor, the rest from Prometheus. */
 export async function topSnapshot(cluster: string): Promise<TopSnapshot> {
-  const { state, supervisorAlive } = await runtimeFor(cluster).liveness(cluster);
-  if (!state || !supervisorAlive)
-    throw new FlixError(`cluster '${cluster}' is not running`, {
-      code: 'notRunning',
-      nextStep: `\`flix up --name ${cluster}\` starts it`,
-    });
+  const { state } = await clusterStatus(cluster);
   const prometheus = state.components.find((c) => c.engine === 'prometheus');
   if (!prometheus)
     throw new FlixError(`cluster '${cluster}' runs no Prometheus: nothing collects its metrics`, {
